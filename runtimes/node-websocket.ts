@@ -1,0 +1,77 @@
+/** @module Node WebSocket upgrades with `ws`: routes each upgrade through the core's Hono app, then drives the session. */
+
+import { type IncomingMessage, STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocket, WebSocketServer } from "ws";
+import { MESSAGE_TOO_BIG } from "../src/protocol/connection.ts";
+import type { Upgrade, WebSocketSession } from "../src/protocol/socket.ts";
+import type { ResoundServer } from "../src/server.ts";
+
+/** A ws socket that is itself the core's Socket port, so no adapter object is allocated per connection. */
+class SessionSocket extends WebSocket {
+  session: WebSocketSession | undefined;
+
+  // ws closes oversized messages with a bare 1009; Reverb's clients see this reason.
+  override close(code?: number, reason?: string | Buffer): void {
+    super.close(code, code === MESSAGE_TOO_BIG.code && reason === undefined ? MESSAGE_TOO_BIG.reason : reason);
+  }
+}
+
+function onMessage(this: SessionSocket, data: Buffer, isBinary: boolean) {
+  this.session?.message(isBinary ? data : data.toString());
+}
+function onPing(this: SessionSocket) {
+  this.session?.control("ping");
+}
+function onPong(this: SessionSocket) {
+  this.session?.control("pong");
+}
+function onClose(this: SessionSocket) {
+  this.session?.closed();
+}
+function ignore() {} // ws reports socket errors, then emits close
+
+/** Returns the `upgrade` event listener for a Node http(s) server. */
+export function createUpgradeListener(core: ResoundServer) {
+  const servers = new Map<number, WebSocketServer>();
+  const handshakeHeaders = new WeakMap<IncomingMessage, Record<string, string>>();
+  // One ws server per message-size limit, so ws enforces each app's max_message_size while reading frames.
+  const serverFor = (maxPayload: number) => {
+    let wss = servers.get(maxPayload);
+    if (!wss) {
+      wss = new WebSocketServer({ noServer: true, maxPayload, WebSocket: SessionSocket, perMessageDeflate: false });
+      wss.on("headers", (headers, request) => {
+        for (const [key, value] of Object.entries(handshakeHeaders.get(request) ?? {})) headers.push(`${key}: ${value}`);
+      });
+      servers.set(maxPayload, wss);
+    }
+    return wss;
+  };
+
+  return async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", ignore);
+    let accepted: { session: WebSocketSession; headers: Record<string, string> } | undefined;
+    const upgrade: Upgrade = (session, headers) => {
+      accepted = { session, headers };
+      return new Response(null, { status: 200 });
+    };
+    const headers = new Headers();
+    for (const [key, value] of Object.entries(request.headers)) if (typeof value === "string") headers.set(key, value);
+    const url = `http://${request.headers.host ?? "localhost"}${request.url ?? "/"}`;
+    const response = await core.fetch(new Request(url, { headers }), { upgrade });
+    if (!accepted) {
+      const body = Buffer.from(await response.text());
+      socket.end(`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      return;
+    }
+    const { session } = accepted;
+    handshakeHeaders.set(request, accepted.headers);
+    serverFor(session.maxMessageSize || 0).handleUpgrade(request, socket, head, (ws) => {
+      const sessionSocket = ws as SessionSocket;
+      sessionSocket.session = session;
+      sessionSocket.on("message", onMessage).on("ping", onPing).on("pong", onPong).on("close", onClose).on("error", ignore);
+      session.open(sessionSocket);
+    });
+  };
+}

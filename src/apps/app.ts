@@ -1,0 +1,31 @@
+/** @module An application as configured: credentials and per-app limits (Reverb's `apps` entries). */
+
+/** Who may send client events: subscribers of the channel, any connection, or nobody. */
+export type ClientEventsFrom = "members" | "all" | "none";
+
+/** Per-connection message rate limit (Reverb's `rate_limiting`). */
+export interface RateLimit {
+  readonly maxAttempts: number;
+  readonly decaySeconds: number;
+  readonly terminateOnLimit: boolean;
+}
+
+/** One application served by this server. */
+export interface App {
+  readonly id: string;
+  readonly key: string;
+  readonly secret: string;
+  /** Seconds of silence before the server pings a connection (and again before it gives up). */
+  readonly pingInterval: number;
+  /** Seconds advertised to clients in connection_established. */
+  readonly activityTimeout: number;
+  /** Origin host patterns; `*` matches any run of characters, `["*"]` allows all. */
+  readonly allowedOrigins: readonly string[];
+  /** Most open connections this app may have on this server; null = unlimited. */
+  readonly maxConnections: number | null;
+  /** Largest inbound WebSocket message in bytes. */
+  readonly maxMessageSize: number;
+  readonly acceptClientEventsFrom: ClientEventsFrom;
+  /** null = no rate limiting. */
+  readonly rateLimiting: RateLimit | null;
+}

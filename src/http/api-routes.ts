@@ -1,0 +1,80 @@
+/** @module The Pusher HTTP API under /apps/{appId}: events, batch events, channels, users, connections, terminate. */
+
+import { Hono, type Context, type MiddlewareHandler } from "hono";
+import type { App } from "../apps/app.ts";
+import { channelKind } from "../channels/channel-kind.ts";
+import { ApiError } from "../errors.ts";
+import type { Broker } from "../scaling/broker.ts";
+import { BatchBody, parseBody, parseEventBody } from "./api-schemas.ts";
+import { channelAttributes, parseInfo } from "./channel-info.ts";
+import type { HttpEnv } from "./http-env.ts";
+
+type ApiEnv = HttpEnv & { Variables: { app: App; body: Uint8Array } };
+type Handler = (c: Context<ApiEnv>) => Promise<Response>;
+
+/** The API routes, each behind `authenticate`; a known path with the wrong method answers 405 before any auth. */
+export function createApiRoutes(broker: Broker, authenticate: MiddlewareHandler<ApiEnv>): Hono<ApiEnv> {
+  const api = new Hono<ApiEnv>();
+  const routes: Array<[method: "GET" | "POST", path: string, handler: Handler]> = [
+    ["POST", "/events", async (c) => {
+      const event = parseEventBody(c.var.body);
+      await broker.publish(c.var.app, { name: event.name, data: event.data, channels: event.channels, socketId: event.socket_id });
+      if (event.info === undefined) return c.json({});
+      const requested = parseInfo(event.info);
+      const channels: Record<string, unknown> = {};
+      for (const name of event.channels) {
+        channels[name] = channelAttributes(name, await broker.channel(c.var.app, name), requested);
+      }
+      return c.json({ channels });
+    }],
+    ["POST", "/batch_events", async (c) => {
+      const { batch } = parseBody(BatchBody, c.var.body);
+      for (const item of batch) {
+        await broker.publish(c.var.app, { name: item.name, data: item.data, channels: [item.channel], socketId: item.socket_id });
+      }
+      if (!batch.some((item) => item.info !== undefined)) return c.json({ batch: [] });
+      const results = [];
+      for (const item of batch) {
+        const facts = item.info === undefined ? undefined : await broker.channel(c.var.app, item.channel);
+        results.push(channelAttributes(item.channel, facts, parseInfo(item.info)));
+      }
+      return c.json({ batch: results });
+    }],
+    ["GET", "/channels", async (c) => {
+      const prefix = c.req.query("filter_by_prefix") ?? "";
+      const requested = parseInfo(c.req.query("info"));
+      const channels: Record<string, unknown> = {};
+      for (const facts of await broker.channels(c.var.app)) {
+        if (facts.name.startsWith(prefix)) channels[facts.name] = channelAttributes(facts.name, facts, requested);
+      }
+      return c.json({ channels });
+    }],
+    ["GET", "/channels/:channelName", async (c) => {
+      const name = pathParam(c, "channelName");
+      const facts = await broker.channel(c.var.app, name);
+      return c.json({ occupied: facts !== undefined, ...channelAttributes(name, facts, parseInfo(c.req.query("info"))) });
+    }],
+    ["GET", "/channels/:channelName/users", async (c) => {
+      const name = pathParam(c, "channelName");
+      if (!channelKind(name).presence) throw new ApiError(400, "Users can only be listed for presence channels.");
+      const users = await broker.users(c.var.app, name);
+      if (!users) throw new ApiError(404, `Channel [${name}] has no subscribers.`);
+      return c.json({ users: users.map((id) => ({ id })) });
+    }],
+    ["GET", "/connections", async (c) => c.json({ connections: await broker.connectionCount(c.var.app) })],
+    ["POST", "/users/:userId/terminate_connections", async (c) => {
+      await broker.terminateUser(c.var.app, pathParam(c, "userId"));
+      return c.json({});
+    }],
+  ];
+  for (const [method, path, handler] of routes) api.on(method, path, authenticate, handler);
+  for (const [method, path] of routes) {
+    api.all(path, (c) => c.json({ error: "Method not allowed." }, 405, { Allow: method }));
+  }
+  return api;
+}
+
+/** A path parameter of the matched route (always present: the route pattern requires it). */
+function pathParam(c: Context<ApiEnv>, name: string): string {
+  return c.req.param(name) ?? "";
+}

@@ -1,0 +1,38 @@
+/** @module Reads a request body without ever buffering more than the server's max_request_size. */
+
+/** Approximate size of the request line and headers as sent on the wire. */
+export function headerBytes(request: Request, path: string): number {
+  let size = request.method.length + path.length + 12; // "METHOD path HTTP/1.1\r\n"
+  request.headers.forEach((value, key) => {
+    size += key.length + value.length + 4;
+  });
+  return size;
+}
+
+/** The body, or undefined as soon as it would exceed `limit` bytes. */
+export async function readBody(request: Request, limit: number): Promise<Uint8Array | undefined> {
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > limit) return undefined;
+  if (!request.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}

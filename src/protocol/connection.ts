@@ -1,0 +1,134 @@
+/** @module One client connection: lifecycle (open, message, control, close) and the single catch for protocol errors. */
+
+import type { App } from "../apps/app.ts";
+import type { Channel, Subscriber } from "../channels/channel.ts";
+import { PUSHER_ERRORS, PusherError, type PusherErrorName } from "../errors.ts";
+import { allowMessage } from "../limits/rate-limit.ts";
+import { connectionEstablished, errorFrame } from "./frames.ts";
+import { handleMessage } from "./handle-message.ts";
+import type { AppState, Hub } from "./hub.ts";
+import { isOriginAllowed } from "./origin.ts";
+import type { Socket, WebSocketSession } from "./socket.ts";
+import { leaveChannel } from "./subscriptions.ts";
+
+const decoder = new TextDecoder();
+
+/** Close code and reason for messages over max_message_size (RFC 6455 1009, Reverb's wording). */
+export const MESSAGE_TOO_BIG = { code: 1009, reason: "Maximum message size exceeded" } as const;
+
+/** A WebSocket client of one app. Created at upgrade; registered with its app once open succeeds. */
+export class Connection implements WebSocketSession, Subscriber {
+  readonly hub: Hub;
+  readonly app: App | undefined;
+  readonly origin: string | null;
+  readonly maxMessageSize: number;
+  socketId = "";
+  state: AppState | undefined;
+  socket: Socket | undefined;
+  /** Channels this connection is subscribed to, by name. */
+  readonly channels = new Map<string, Channel<Connection>>();
+  /** Last time (ms) any frame arrived; the heartbeat pings after `ping_interval` of silence. */
+  lastSeenAt = 0;
+  /** When the heartbeat pinged (ms), 0 when not waiting for a reply. */
+  pingedAt = 0;
+  /** Set once the client sent a ping/pong control frame; the heartbeat then pings with control frames too. */
+  usesControlFrames = false;
+  windowStartedAt = 0;
+  messagesInWindow = 0;
+  isClosed = false;
+
+  constructor(hub: Hub, app: App | undefined, origin: string | null) {
+    this.hub = hub;
+    this.app = app;
+    this.origin = origin;
+    this.maxMessageSize = app?.maxMessageSize ?? 0;
+  }
+
+  open(socket: Socket): void {
+    this.socket = socket;
+    const app = this.app;
+    if (!app) return this.fail("appNotFound");
+    const state = this.hub.state(app);
+    if (app.maxConnections !== null && state.connections.size >= app.maxConnections) return this.fail("overQuota");
+    if (!isOriginAllowed(app.allowedOrigins, this.origin)) return this.fail("originNotAllowed");
+    this.state = state;
+    this.socketId = this.hub.register(this, state);
+    this.lastSeenAt = this.hub.clock.now();
+    this.send(connectionEstablished(this.socketId, app.activityTimeout));
+    this.hub.logger.debug("Connection Established", this.socketId);
+  }
+
+  message(data: string | ArrayBuffer | ArrayBufferView): void {
+    const app = this.app;
+    if (this.isClosed || !app || !this.state) return;
+    const text = typeof data === "string" ? data : decoder.decode(data);
+    if (exceedsBytes(text, data, app.maxMessageSize)) {
+      this.close(MESSAGE_TOO_BIG.code, MESSAGE_TOO_BIG.reason);
+      return;
+    }
+    const now = this.hub.clock.now();
+    this.touch(now);
+    if (this.hub.logger.debugEnabled) this.hub.logger.debug("Message Received", `${this.socketId} ${text}`);
+    if (app.rateLimiting && !allowMessage(this, app.rateLimiting, now)) {
+      if (app.rateLimiting.terminateOnLimit) this.fail("rateLimited", true);
+      else this.fail("rateLimited");
+      return;
+    }
+    try {
+      handleMessage(this, app, this.state, text);
+    } catch (error) {
+      if (error instanceof PusherError) return this.fail(error.errorName);
+      this.hub.logger.error(`Message from ${this.socketId} failed: ${describe(error)}`);
+      this.fail("invalidMessage");
+    }
+  }
+
+  control(_kind: "ping" | "pong"): void {
+    this.usesControlFrames = true;
+    this.touch(this.hub.clock.now());
+  }
+
+  /** The transport closed: leave every channel and forget the connection. Idempotent. */
+  closed(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    for (const channel of [...this.channels.values()]) leaveChannel(this, channel);
+    if (this.state) this.hub.unregister(this, this.state);
+    this.hub.logger.debug("Connection Closed", this.socketId);
+  }
+
+  send(frame: string): void {
+    if (!this.isClosed) this.socket?.send(frame);
+  }
+
+  /** Sends the error frame; for fatal errors (or when `terminate`), then closes with the error's code. */
+  fail(name: PusherErrorName, terminate = false): void {
+    this.send(errorFrame(name));
+    const { code, message, close } = PUSHER_ERRORS[name];
+    if (close || terminate) this.close(code, message);
+  }
+
+  /** Server-initiated close: the socket is told to close and the connection is cleaned up at once. */
+  close(code: number, reason: string): void {
+    if (this.isClosed) return;
+    this.socket?.close(code, reason);
+    this.closed();
+  }
+
+  private touch(now: number): void {
+    this.lastSeenAt = now;
+    this.pingedAt = 0;
+  }
+}
+
+/** Whether a message is over `limit` UTF-8 bytes, without encoding it when the length settles the question. */
+function exceedsBytes(text: string, data: string | ArrayBuffer | ArrayBufferView, limit: number): boolean {
+  if (typeof data !== "string") return data.byteLength > limit;
+  if (text.length > limit) return true; // every UTF-16 unit is at least one UTF-8 byte
+  if (text.length * 3 <= limit) return false; // and at most three
+  return new TextEncoder().encode(text).length > limit;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

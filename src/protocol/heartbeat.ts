@@ -1,0 +1,20 @@
+/** @module Heartbeat: ping connections silent for ping_interval, close those still silent another ping_interval later. */
+
+import { PING_FRAME } from "./frames.ts";
+import type { Hub } from "./hub.ts";
+
+/** One sweep over every connection at time `now` (ms). Cheap enough to run every second for tens of thousands. */
+export function sweepHeartbeats(hub: Hub, now: number): void {
+  for (const state of hub.activeStates()) {
+    const interval = state.app.pingInterval * 1000;
+    for (const connection of state.connections.values()) {
+      if (connection.pingedAt !== 0) {
+        if (now - connection.pingedAt >= interval) connection.fail("pongTimeout");
+      } else if (now - connection.lastSeenAt >= interval) {
+        connection.pingedAt = now;
+        if (connection.usesControlFrames) connection.socket?.ping();
+        else connection.send(PING_FRAME);
+      }
+    }
+  }
+}

@@ -1,0 +1,135 @@
+/** @module The node's live state: per-app connections and channels, event delivery, heartbeat and shutdown. */
+
+import type { App } from "../apps/app.ts";
+import type { AppRegistry } from "../apps/app-registry.ts";
+import { ChannelManager } from "../channels/channel-manager.ts";
+import type { Clock, StopTimer } from "../support/clock.ts";
+import type { Logger } from "../support/logger.ts";
+import type { RandomInt } from "../support/random.ts";
+import { Connection } from "./connection.ts";
+import { channelEvent } from "./frames.ts";
+import { sweepHeartbeats } from "./heartbeat.ts";
+
+/** One app's connections and channels on this node. */
+export class AppState {
+  readonly app: App;
+  readonly channels = new ChannelManager<Connection>();
+  /** Every open connection of the app, by socket id. */
+  readonly connections = new Map<string, Connection>();
+
+  constructor(app: App) {
+    this.app = app;
+  }
+}
+
+/** An event to deliver, as given to the HTTP API. */
+export interface ApiEvent {
+  readonly name: string;
+  readonly data: string;
+  readonly channels: readonly string[];
+  /** The publisher's own connection, which must not receive the event. */
+  readonly socketId?: string | undefined;
+}
+
+export interface HubOptions {
+  readonly apps: AppRegistry;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly randomInt: RandomInt;
+}
+
+/** How often the heartbeat sweep runs; pings and timeouts therefore land within a second of their due time. */
+export const HEARTBEAT_SWEEP_MS = 1000;
+
+/** Apps, connections and channels of this process. */
+export class Hub {
+  readonly apps: AppRegistry;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  private readonly randomInt: RandomInt;
+  private readonly states = new Map<string, AppState>();
+  private stopHeartbeat: StopTimer | undefined;
+
+  constructor(options: HubOptions) {
+    this.apps = options.apps;
+    this.clock = options.clock;
+    this.logger = options.logger;
+    this.randomInt = options.randomInt;
+  }
+
+  /** Starts the heartbeat sweep. */
+  start(): void {
+    this.stopHeartbeat ??= this.clock.every(HEARTBEAT_SWEEP_MS, () => sweepHeartbeats(this, this.clock.now()));
+  }
+
+  /** The session for a WebSocket upgrade to `/app/{appKey}`; an unknown key is reported once the socket opens. */
+  session(appKey: string, origin: string | null): Connection {
+    return new Connection(this, this.apps.findByKey(appKey), origin);
+  }
+
+  /** This node's state for `app`. */
+  state(app: App): AppState {
+    let state = this.states.get(app.id);
+    if (!state) {
+      state = new AppState(app);
+      this.states.set(app.id, state);
+    }
+    return state;
+  }
+
+  /** Every app state with at least one connection. */
+  activeStates(): IterableIterator<AppState> {
+    return this.states.values();
+  }
+
+  /** Adds an opened connection and returns its new socket id (unique on this node). */
+  register(connection: Connection, state: AppState): string {
+    let socketId: string;
+    do socketId = `${this.randomInt(1, 1_000_000_000)}.${this.randomInt(1, 1_000_000_000)}`;
+    while (state.connections.has(socketId));
+    state.connections.set(socketId, connection);
+    return socketId;
+  }
+
+  unregister(connection: Connection, state: AppState): void {
+    if (state.connections.get(connection.socketId) === connection) state.connections.delete(connection.socketId);
+  }
+
+  /** Delivers an HTTP API event to this node's subscribers; encodes once per channel. */
+  publish(app: App, event: ApiEvent): void {
+    const state = this.states.get(app.id);
+    if (!state) return;
+    const except = event.socketId === undefined ? undefined : state.connections.get(event.socketId);
+    for (const name of event.channels) {
+      const channel = state.channels.find(name);
+      if (channel) channel.publish(channelEvent(event.name, name, event.data), except);
+    }
+  }
+
+  /** Disconnects every connection of `app` whose signed channel data carries this user id. */
+  terminateUser(app: App, userId: string): number {
+    const state = this.states.get(app.id);
+    if (!state) return 0;
+    let terminated = 0;
+    for (const connection of [...state.connections.values()]) {
+      for (const channel of connection.channels.values()) {
+        const subscription = channel.subscribers.get(connection);
+        if (subscription?.userId !== undefined && String(subscription.userId) === userId) {
+          connection.fail("terminated");
+          terminated++;
+          break;
+        }
+      }
+    }
+    return terminated;
+  }
+
+  /** Tells every client to reconnect elsewhere (4200) and closes it; stops the heartbeat. */
+  shutdown(): void {
+    this.stopHeartbeat?.();
+    this.stopHeartbeat = undefined;
+    for (const state of this.states.values()) {
+      for (const connection of [...state.connections.values()]) connection.fail("shuttingDown");
+    }
+  }
+}

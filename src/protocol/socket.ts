@@ -1,0 +1,27 @@
+/** @module The transport port: what the protocol needs from one WebSocket, implemented by each runtime shim. */
+
+/** One accepted WebSocket, as the core sees it. */
+export interface Socket {
+  /** Queues a text frame. Must not throw when the socket is already closing. */
+  send(frame: string): void;
+  /** Starts the closing handshake with this code and reason. */
+  close(code: number, reason: string): void;
+  /** Sends a WebSocket ping control frame (for clients that keep alive with control frames). */
+  ping(): void;
+}
+
+/** The events a runtime shim reports for one WebSocket, in order: open, then any messages, then close. */
+export interface WebSocketSession {
+  open(socket: Socket): void;
+  /** A complete (reassembled) data message; binary messages are treated like text, as Reverb does. */
+  message(data: string | ArrayBuffer | ArrayBufferView): void;
+  /** A ping or pong control frame arrived (runtimes answer pings themselves). */
+  control(kind: "ping" | "pong"): void;
+  /** The socket is closed, whoever closed it. */
+  closed(): void;
+  /** Largest message the runtime should accept before closing with 1009 itself (the app's max_message_size). */
+  readonly maxMessageSize: number;
+}
+
+/** Given by a shim with each HTTP request: accepts a WebSocket for this request and returns the response to hand back. */
+export type Upgrade = (session: WebSocketSession, headers: Record<string, string>) => Response;

@@ -1,0 +1,79 @@
+/** @module pusher:subscribe and pusher:unsubscribe: auth, presence membership, cache replay. */
+
+import * as v from "valibot";
+import type { App } from "../apps/app.ts";
+import type { Channel } from "../channels/channel.ts";
+import { isValidChannelName } from "../channels/channel-kind.ts";
+import { PusherError } from "../errors.ts";
+import { isChannelAuthValid } from "./channel-auth.ts";
+import type { Connection } from "./connection.ts";
+import {
+  cacheMiss,
+  memberAdded,
+  memberRemoved,
+  PresenceChannelData,
+  SubscribeData,
+  subscriptionSucceeded,
+  UnsubscribeData,
+} from "./frames.ts";
+import type { AppState } from "./hub.ts";
+
+// https://pusher.com/docs/channels/library_auth_reference/pusher-websockets-protocol/#pusher-subscribe-client-pusher-channels
+/** Subscribes `connection`; on failure throws and leaves no trace (no channel is created). */
+export function subscribe(connection: Connection, app: App, state: AppState, data: unknown): void {
+  const request = v.safeParse(SubscribeData, data);
+  if (!request.success) throw new PusherError("invalidMessage");
+  const { channel: name, auth, channel_data: rawChannelData } = request.output;
+  if (!isValidChannelName(name)) throw new PusherError("invalidChannelName");
+
+  const channelData = rawChannelData ? parseChannelData(rawChannelData) : undefined;
+  const channel = state.channels.findOrNew(name);
+  if (channel.kind.authenticated && !isChannelAuthValid(app, connection.socketId, name, auth, rawChannelData)) {
+    throw new PusherError("unauthorized");
+  }
+  // channel_data is only trusted when it was signed, i.e. on private and presence channels.
+  const trusted = channel.kind.authenticated ? channelData : undefined;
+  const { joined, left } = channel.add(connection, { userId: userIdOf(trusted), data: trusted ?? {} });
+  state.channels.register(channel);
+  connection.channels.set(name, channel);
+
+  if (joined) channel.broadcast(memberAdded(name, joined.data), connection);
+  if (left) channel.broadcast(memberRemoved(name, left.userId), connection);
+  connection.send(subscriptionSucceeded(name, channel.presence?.snapshot()));
+  if (channel.kind.cache) connection.send(channel.cachedFrame ?? cacheMiss(name));
+}
+
+// https://pusher.com/docs/channels/library_auth_reference/pusher-websockets-protocol/#pusher-unsubscribe-client-pusher-channels
+/** Unsubscribes `connection`; unknown channels are ignored and nothing is sent back. */
+export function unsubscribe(connection: Connection, data: unknown): void {
+  const request = v.safeParse(UnsubscribeData, data);
+  if (!request.success) throw new PusherError("invalidMessage");
+  const channel = connection.channels.get(request.output.channel);
+  if (channel) leaveChannel(connection, channel);
+}
+
+/** Removes `connection` from `channel`, tells the others when a presence user left, drops the channel when empty. */
+export function leaveChannel(connection: Connection, channel: Channel<Connection>): void {
+  const { left } = channel.remove(connection);
+  connection.channels.delete(channel.name);
+  if (left) channel.broadcast(memberRemoved(channel.name, left.userId));
+  connection.state?.channels.removeIfEmpty(channel);
+}
+
+/** channel_data must be a JSON object; presence `user_id` must be a non-empty string or a number. */
+function parseChannelData(raw: string): Record<string, unknown> {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(raw);
+  } catch {
+    throw new PusherError("invalidMessage");
+  }
+  const result = v.safeParse(PresenceChannelData, decoded);
+  if (!result.success) throw new PusherError("invalidMessage");
+  return result.output;
+}
+
+function userIdOf(data: Record<string, unknown> | undefined): string | number | undefined {
+  const userId = data?.["user_id"];
+  return typeof userId === "string" || typeof userId === "number" ? userId : undefined;
+}

@@ -1,0 +1,72 @@
+/** @module Broker: what the HTTP API needs from "all nodes"; LocalBroker answers for a single node. */
+
+import type { App } from "../apps/app.ts";
+import type { Channel } from "../channels/channel.ts";
+import type { ApiEvent, Hub } from "../protocol/hub.ts";
+
+/** What the HTTP API reports about one occupied channel (over all nodes). */
+export interface ChannelFacts {
+  readonly name: string;
+  readonly subscriptionCount: number;
+  /** Presence channels: distinct users. */
+  readonly userCount?: number;
+  /** Cache channels: the cached event frame, if any. */
+  readonly cachedFrame?: string;
+}
+
+/** Delivery and queries across the cluster. Every method answers within a bounded time and never throws for a missing node. */
+export interface Broker {
+  /** Delivers an API event to subscribers on every node. */
+  publish(app: App, event: ApiEvent): Promise<void>;
+  /** The channel's facts, or undefined when no node has a subscriber. */
+  channel(app: App, name: string): Promise<ChannelFacts | undefined>;
+  /** Every occupied channel of the app. */
+  channels(app: App): Promise<ChannelFacts[]>;
+  /** Presence user ids of the channel (each once), or undefined when it has no subscriber. */
+  users(app: App, name: string): Promise<Array<string | number> | undefined>;
+  /** Open connections of the app. */
+  connectionCount(app: App): Promise<number>;
+  /** Disconnects the user's connections on every node. */
+  terminateUser(app: App, userId: string): Promise<void>;
+  /** Releases connections and timers. */
+  close(): Promise<void>;
+}
+
+/** Facts about a channel on this node. */
+export function channelFacts(channel: Channel): ChannelFacts {
+  return {
+    name: channel.name,
+    subscriptionCount: channel.subscribers.size,
+    ...(channel.presence && { userCount: channel.presence.userCount() }),
+    ...(channel.cachedFrame !== undefined && { cachedFrame: channel.cachedFrame }),
+  };
+}
+
+/** The broker of a single node: everything is answered from this process's Hub. */
+export function createLocalBroker(hub: Hub): Broker {
+  const local = (app: App) => hub.state(app);
+  return {
+    async publish(app, event) {
+      hub.publish(app, event);
+    },
+    async channel(app, name) {
+      const channel = local(app).channels.find(name);
+      return channel?.occupied ? channelFacts(channel) : undefined;
+    },
+    async channels(app) {
+      return [...local(app).channels.channels.values()].filter((c) => c.occupied).map(channelFacts);
+    },
+    async users(app, name) {
+      const channel = local(app).channels.find(name);
+      if (!channel?.occupied) return undefined;
+      return [...(channel.presence?.members.values() ?? [])].map((member) => member.userId);
+    },
+    async connectionCount(app) {
+      return local(app).connections.size;
+    },
+    async terminateUser(app, userId) {
+      hub.terminateUser(app, userId);
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,68 @@
+/** @module Composition root: wires apps, hub, broker and HTTP app into one runtime-neutral server. */
+
+import type { App } from "./apps/app.ts";
+import { createConfigAppRegistry } from "./apps/app-registry.ts";
+import { createHttpApp } from "./http/http-app.ts";
+import type { HttpEnv } from "./http/http-env.ts";
+import { Hub } from "./protocol/hub.ts";
+import type { Upgrade } from "./protocol/socket.ts";
+import { type Broker, createLocalBroker } from "./scaling/broker.ts";
+import { type Clock, systemClock } from "./support/clock.ts";
+import { type Logger, silentLogger } from "./support/logger.ts";
+import { type RandomInt, secureRandomInt } from "./support/random.ts";
+import type { Hono } from "hono";
+
+export interface ServerOptions {
+  readonly apps: readonly App[];
+  /** Route prefix, "" or "/segment". */
+  readonly path?: string;
+  readonly maxRequestSize?: number;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly randomInt?: RandomInt;
+  /** Cluster broker; defaults to a single-node broker. */
+  readonly createBroker?: (hub: Hub) => Broker;
+}
+
+/** A running Resound core, ready to be served by a runtime shim. */
+export interface ResoundServer {
+  /** Handles one HTTP request; pass `upgrade` for requests the runtime can turn into a WebSocket. */
+  fetch(request: Request, bindings?: { upgrade?: Upgrade }): Response | Promise<Response>;
+  readonly hub: Hub;
+  readonly broker: Broker;
+  readonly http: Hono<HttpEnv>;
+  /** Largest max_message_size of any app, for runtimes that cap message size server-wide. */
+  readonly maxMessageSize: number;
+  /** Sends every client a 4200 "reconnect" error, closes it, and releases the broker. */
+  shutdown(): Promise<void>;
+}
+
+/** Creates the server core and starts its heartbeat. */
+export function createServer(options: ServerOptions): ResoundServer {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const apps = createConfigAppRegistry(options.apps);
+  const hub = new Hub({ apps, clock, logger, randomInt: options.randomInt ?? secureRandomInt });
+  const broker = (options.createBroker ?? createLocalBroker)(hub);
+  const http = createHttpApp({
+    hub,
+    broker,
+    apps,
+    path: options.path ?? "",
+    maxRequestSize: options.maxRequestSize ?? 10_000,
+    clock,
+    logger,
+  });
+  hub.start();
+  return {
+    fetch: (request, bindings) => http.fetch(request, bindings),
+    hub,
+    broker,
+    http,
+    maxMessageSize: Math.max(0, ...options.apps.map((app) => app.maxMessageSize)),
+    async shutdown() {
+      hub.shutdown();
+      await broker.close();
+    },
+  };
+}
