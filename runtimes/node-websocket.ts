@@ -9,7 +9,7 @@ import type { ResoundServer } from "../src/server.ts";
 
 /** A ws socket that is itself the core's Socket port, so no adapter object is allocated per connection. */
 class SessionSocket extends WebSocket {
-  session: WebSocketSession | undefined;
+  session?: WebSocketSession;
 
   // ws closes oversized messages with a bare 1009; Reverb's clients see this reason.
   override close(code?: number, reason?: string | Buffer): void {

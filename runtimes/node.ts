@@ -1,0 +1,51 @@
+/** @module Node shim: @hono/node-server for HTTP(S), `ws` for WebSocket upgrades. Start with `npm start`. */
+
+import { createAdaptorServer } from "@hono/node-server";
+import { createServer as createHttpsServer } from "node:https";
+import process from "node:process";
+import { main } from "../src/cli/main.ts";
+import { type Listener, ListenError } from "../src/cli/host.ts";
+import { createUpgradeListener } from "./node-websocket.ts";
+import { processHost } from "./process-host.ts";
+
+await main({
+  ...processHost({ name: "node", version: process.versions.node }),
+  listen(core, { host, port, tls }) {
+    const server = tls
+      ? createAdaptorServer({
+        fetch: (request) => core.fetch(request),
+        createServer: createHttpsServer,
+        serverOptions: {
+          cert: tls.cert,
+          key: tls.key,
+          ...(tls.passphrase !== undefined && { passphrase: tls.passphrase }),
+          ...(tls.ca !== undefined && { ca: tls.ca }),
+          requestCert: tls.verifyPeer,
+          rejectUnauthorized: tls.verifyPeer,
+        },
+      })
+      : createAdaptorServer({ fetch: (request) => core.fetch(request) });
+    server.on("upgrade", createUpgradeListener(core));
+    return new Promise<Listener>((resolve, reject) => {
+      server.once("error", (error: NodeJS.ErrnoException) => reject(listenError(error)));
+      server.listen(port, host, () => {
+        const address = server.address();
+        resolve({
+          port: typeof address === "object" && address ? address.port : port,
+          close: () =>
+            new Promise<void>((done) => {
+              server.close(() => done());
+              if ("closeIdleConnections" in server) server.closeIdleConnections();
+            }),
+        });
+      });
+    });
+  },
+});
+
+function listenError(error: NodeJS.ErrnoException): ListenError {
+  if (error.code === "EADDRINUSE") return new ListenError("in-use", error.message);
+  if (error.code === "EACCES") return new ListenError("permission", error.message);
+  if (error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND") return new ListenError("address", error.message);
+  return new ListenError("other", error.message);
+}

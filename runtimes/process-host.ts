@@ -1,0 +1,34 @@
+/** @module The parts of the CLI Host that Node, Bun and Deno share: they all provide `process` and `node:fs`. */
+
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import type { Host } from "../src/cli/host.ts";
+
+/** Everything but `listen`, from the process. */
+export function processHost(runtime: Host["runtime"]): Omit<Host, "listen"> {
+  return {
+    runtime,
+    argv: process.argv.slice(2),
+    env: process.env,
+    // npm, bun and deno tasks run scripts from the package folder; INIT_CWD is where the user typed the command.
+    cwd: process.env["INIT_CWD"] ?? process.cwd(),
+    readTextFile(path) {
+      try {
+        return readFileSync(path, "utf8");
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === "ENOENT") return undefined;
+        if (code === "EACCES" || code === "EPERM") throw new Error("permission denied");
+        if (code === "EISDIR") throw new Error("it is a directory");
+        throw error;
+      }
+    },
+    print: (line) => void process.stdout.write(line + "\n"),
+    printError: (line) => void process.stderr.write(line + "\n"),
+    onShutdownSignal(handler) {
+      process.on("SIGINT", handler);
+      process.on("SIGTERM", handler);
+    },
+    exit: (code) => process.exit(code),
+  };
+}

@@ -1,0 +1,54 @@
+/** @module Host: what the CLI needs from a runtime (files, output, listening, signals); each shim implements it. */
+
+import type { ResoundServer } from "../server.ts";
+
+/** Certificate material for direct TLS, already read from disk. */
+export interface TlsMaterial {
+  readonly cert: string;
+  readonly key: string;
+  readonly passphrase?: string;
+  readonly ca?: string;
+  readonly verifyPeer: boolean;
+}
+
+/** Where and how to listen. */
+export interface ListenOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: TlsMaterial | null;
+}
+
+/** A listening server. */
+export interface Listener {
+  /** The bound port (useful with port 0). */
+  readonly port: number;
+  /** Stops accepting connections and closes open ones. */
+  close(): Promise<void>;
+}
+
+/** Why a listen attempt failed, phrased for the user by the CLI. */
+export class ListenError extends Error {
+  readonly reason: "in-use" | "permission" | "address" | "tls" | "other";
+  constructor(reason: ListenError["reason"], message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+/** A runtime, as the CLI sees it. */
+export interface Host {
+  readonly runtime: { readonly name: "node" | "bun" | "deno"; readonly version: string };
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The directory the user started in (npm's INIT_CWD when run through a package script). */
+  readonly cwd: string;
+  /** File contents, or undefined when it does not exist; throws with a short reason when unreadable. */
+  readTextFile(path: string): string | undefined;
+  print(line: string): void;
+  printError(line: string): void;
+  /** Serves `core`; throws ListenError. */
+  listen(core: ResoundServer, options: ListenOptions): Promise<Listener>;
+  /** Calls `handler` on SIGINT/SIGTERM. */
+  onShutdownSignal(handler: () => void): void;
+  exit(code: number): void;
+}

@@ -1,0 +1,114 @@
+/** @module The `start` command: flags and config, then serve through the runtime's Host; user mistakes exit 1 with one line. */
+
+import { loadConfig, type LoadedConfig } from "../config/load-config.ts";
+import { ConfigError } from "../config/fields.ts";
+import { createServer } from "../server.ts";
+import { VERSION } from "../version.ts";
+import { type Flags, helpText, parseArgs } from "./args.ts";
+import { banner } from "./banner.ts";
+import { createConsoleLogger } from "./console-logger.ts";
+import { type Host, ListenError, type TlsMaterial } from "./host.ts";
+
+/** How long shutdown may take before the process exits anyway (pusher-js clients will already have reconnected). */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Runs the server until a shutdown signal. */
+export async function main(host: Host): Promise<void> {
+  let flags: Flags;
+  let config: LoadedConfig;
+  let tls: TlsMaterial | null;
+  try {
+    flags = parseArgs(host.argv);
+    if (flags["help"]) return finish(host, 0, helpText(`${host.runtime.name === "node" ? "npm" : host.runtime.name} start --`));
+    if (flags["version"]) return finish(host, 0, `Resound ${VERSION}`);
+    config = loadConfig({ flags, env: host.env, cwd: host.cwd, readTextFile: (path) => host.readTextFile(path) });
+    tls = readTls(config, host);
+  } catch (error) {
+    if (error instanceof ConfigError) return fail(host, error.message);
+    throw error;
+  }
+
+  const logger = createConsoleLogger((line) => host.print(line), (line) => host.printError(line), config.debug);
+  const core = createServer({
+    apps: config.apps,
+    path: config.server.path,
+    maxRequestSize: config.server.maxRequestSize,
+    logger,
+  });
+  let listener;
+  try {
+    listener = await host.listen(core, { host: config.server.host, port: config.server.port, tls });
+  } catch (error) {
+    await core.shutdown();
+    if (error instanceof ListenError) return fail(host, listenProblem(error, config));
+    throw error;
+  }
+  if (!flags["quiet"]) host.print(banner({ host, config, port: listener.port, secure: tls !== null }));
+
+  let stopping = false;
+  host.onShutdownSignal(() => {
+    if (stopping) return;
+    stopping = true;
+    if (!flags["quiet"]) host.print("Gracefully terminating connections.");
+    const deadline = setTimeout(() => host.exit(0), SHUTDOWN_GRACE_MS);
+    void core.shutdown()
+      .then(() => listener.close())
+      .catch((error: unknown) => logger.error(`Shutdown: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => {
+        clearTimeout(deadline);
+        host.exit(0);
+      });
+  });
+}
+
+function readTls(config: LoadedConfig, host: Host): TlsMaterial | null {
+  const tls = config.server.tls;
+  if (!tls) return null;
+  const read = (path: string | null, what: string) => {
+    if (!path) throw new ConfigError(`server.options.tls needs both local_cert and local_pk; ${what} is missing.`);
+    let text: string | undefined;
+    try {
+      text = host.readTextFile(path);
+    } catch (error) {
+      throw new ConfigError(`The TLS ${what} ${path} cannot be read: ${error instanceof Error ? error.message : String(error)}.`);
+    }
+    if (text === undefined) throw new ConfigError(`The TLS ${what} ${path} does not exist.`);
+    return text;
+  };
+  const cert = read(tls.cert, "certificate (local_cert)");
+  // A PEM bundle may carry the key next to the certificate, as PHP's local_cert allows.
+  const key = tls.key ? read(tls.key, "key (local_pk)") : cert;
+  return {
+    cert,
+    key,
+    verifyPeer: tls.verifyPeer,
+    ...(tls.passphrase !== null && { passphrase: tls.passphrase }),
+    ...(tls.ca && { ca: read(tls.ca, "CA bundle (ca)") }),
+  };
+}
+
+function listenProblem(error: ListenError, config: LoadedConfig): string {
+  const { host, port } = config.server;
+  switch (error.reason) {
+    case "in-use":
+      return `Port ${port} on ${host} is already in use; stop the other server or pick another port with --port or REVERB_SERVER_PORT.`;
+    case "permission":
+      return `Permission denied listening on ${host}:${port}; ports below 1024 need elevated rights, pick another with --port.`;
+    case "address":
+      return `Cannot listen on ${host}:${port}: ${error.message}; check --host or REVERB_SERVER_HOST.`;
+    case "tls":
+      return `TLS setup failed: ${error.message}.`;
+    default:
+      return `Cannot listen on ${host}:${port}: ${error.message}.`;
+  }
+}
+
+function fail(host: Host, message: string): void {
+  host.printError(`Error: ${message}`);
+  host.exit(1);
+}
+
+function finish(host: Host, code: number, output: string): void {
+  host.print(output);
+  host.exit(code);
+}

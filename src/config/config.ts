@@ -1,0 +1,100 @@
+/** @module The resolved configuration, its defaults, and how layers (env < file < flags) combine. */
+
+import type { App } from "../apps/app.ts";
+
+/** Direct TLS: PEM file paths (absolute once resolved) and options. */
+export interface TlsSettings {
+  readonly cert: string | null;
+  readonly key: string | null;
+  readonly passphrase: string | null;
+  readonly ca: string | null;
+  readonly verifyPeer: boolean;
+}
+
+/** Where the scaling Redis is. `url` wins over the discrete keys when set. */
+export interface RedisSettings {
+  readonly url: string | null;
+  readonly host: string;
+  readonly port: number;
+  readonly username: string | null;
+  readonly password: string | null;
+  readonly database: number;
+}
+
+/** Server-wide settings (Reverb's `servers.reverb`). */
+export interface ServerSettings {
+  readonly host: string;
+  readonly port: number;
+  /** Route prefix, "" or "/segment". */
+  readonly path: string;
+  /** Public hostname: shown in the banner and used to find Herd/Valet certificates. */
+  readonly hostname: string | null;
+  readonly maxRequestSize: number;
+  readonly tls: TlsSettings | null;
+  readonly scalingEnabled: boolean;
+  readonly scalingChannel: string;
+  readonly redis: RedisSettings;
+}
+
+/** Everything the server needs to start. */
+export interface Config {
+  readonly server: ServerSettings;
+  readonly apps: readonly App[];
+  readonly debug: boolean;
+}
+
+/** One source's contribution; absent keys leave lower layers in force. */
+export interface ConfigLayer {
+  readonly server?: Partial<Omit<ServerSettings, "redis">> & { readonly redis?: Partial<RedisSettings> };
+  readonly apps?: readonly App[];
+  readonly debug?: boolean;
+}
+
+export const DEFAULT_SERVER: ServerSettings = {
+  host: "0.0.0.0",
+  port: 8080,
+  path: "",
+  hostname: null,
+  maxRequestSize: 10_000,
+  tls: null,
+  scalingEnabled: false,
+  scalingChannel: "reverb",
+  redis: { url: null, host: "127.0.0.1", port: 6379, username: null, password: null, database: 0 },
+};
+
+/** App settings when a source leaves them out (Reverb's config/reverb.php defaults). */
+export const DEFAULT_APP = {
+  pingInterval: 60,
+  activityTimeout: 30,
+  allowedOrigins: ["*"],
+  maxConnections: null,
+  maxMessageSize: 10_000,
+  acceptClientEventsFrom: "members",
+  rateLimiting: null,
+} as const satisfies Omit<App, "id" | "key" | "secret">;
+
+/** Default rate-limit values when rate limiting is enabled without them. */
+export const DEFAULT_RATE_LIMIT = { maxAttempts: 60, decaySeconds: 60, terminateOnLimit: false } as const;
+
+/** Combines layers, later ones winning; the first layer that lists apps provides all of them. */
+export function mergeLayers(layers: readonly ConfigLayer[]): { server: ServerSettings; apps: readonly App[]; debug: boolean } {
+  let server = DEFAULT_SERVER;
+  let apps: readonly App[] = [];
+  let debug = false;
+  for (const layer of layers) {
+    if (layer.server) {
+      const { redis, ...rest } = layer.server;
+      server = { ...server, ...rest, redis: { ...server.redis, ...redis } };
+    }
+    if (layer.apps && layer.apps.length > 0) apps = layer.apps;
+    if (layer.debug !== undefined) debug = layer.debug;
+  }
+  return { server, apps, debug };
+}
+
+/** Keeps only the keys a layer actually sets: null and undefined both mean "not set here". */
+export function setKeys<T extends object>(values: T): { [K in keyof T]?: NonNullable<T[K]> } {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined && value !== null)) as {
+    [K in keyof T]?: NonNullable<T[K]>;
+  };
+}

@@ -1,0 +1,79 @@
+/** @module Configuration from environment variables: the same names and defaults as Laravel Reverb. The only file that names them. */
+
+import type { App } from "../apps/app.ts";
+import { type ConfigLayer, DEFAULT_APP, DEFAULT_RATE_LIMIT, setKeys } from "./config.ts";
+import {
+  Bool,
+  ClientEventsFrom,
+  ConfigError,
+  DatabaseIndex,
+  Host,
+  OptionalLimit,
+  OptionalText,
+  parseValue,
+  PathPrefix,
+  Port,
+  PositiveInt,
+  Text,
+} from "./fields.ts";
+import type * as v from "valibot";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The env variables that describe the single env-configured app. */
+export const APP_ENV_NAMES = ["REVERB_APP_ID", "REVERB_APP_KEY", "REVERB_APP_SECRET"] as const;
+
+/** Reads every REVERB_* / REDIS_* variable that is set; unset ones contribute nothing. */
+export function envLayer(env: Env): ConfigLayer {
+  const read = <S extends v.GenericSchema>(name: string, schema: S): v.InferOutput<S> | undefined => {
+    const raw = env[name];
+    return raw === undefined ? undefined : parseValue(schema, raw, name);
+  };
+  const server = setKeys({
+    host: read("REVERB_SERVER_HOST", Host),
+    port: read("REVERB_SERVER_PORT", Port),
+    path: read("REVERB_SERVER_PATH", PathPrefix),
+    hostname: read("REVERB_HOST", OptionalText),
+    maxRequestSize: read("REVERB_MAX_REQUEST_SIZE", PositiveInt),
+    scalingEnabled: read("REVERB_SCALING_ENABLED", Bool),
+    scalingChannel: read("REVERB_SCALING_CHANNEL", Text),
+    redis: setKeys({
+      url: read("REDIS_URL", OptionalText),
+      host: read("REDIS_HOST", Host),
+      port: read("REDIS_PORT", Port),
+      username: read("REDIS_USERNAME", OptionalText),
+      password: read("REDIS_PASSWORD", OptionalText),
+      database: read("REDIS_DB", DatabaseIndex),
+    }),
+  });
+  const app = envApp(env, read);
+  return { server, ...(app && { apps: [app] }) };
+}
+
+function envApp(env: Env, read: <S extends v.GenericSchema>(name: string, schema: S) => v.InferOutput<S> | undefined): App | undefined {
+  const given = APP_ENV_NAMES.filter((name) => env[name] !== undefined && env[name] !== "");
+  if (given.length === 0) return undefined;
+  const missing = APP_ENV_NAMES.filter((name) => !given.includes(name));
+  if (missing.length > 0) {
+    throw new ConfigError(`${given.join(" and ")} ${given.length > 1 ? "are" : "is"} set but ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not; set all three of ${APP_ENV_NAMES.join(", ")}.`);
+  }
+  const rateLimited = read("REVERB_APP_RATE_LIMITING_ENABLED", Bool) ?? false;
+  return {
+    id: read("REVERB_APP_ID", Text)!,
+    key: read("REVERB_APP_KEY", Text)!,
+    secret: read("REVERB_APP_SECRET", Text)!,
+    pingInterval: read("REVERB_APP_PING_INTERVAL", PositiveInt) ?? DEFAULT_APP.pingInterval,
+    activityTimeout: read("REVERB_APP_ACTIVITY_TIMEOUT", PositiveInt) ?? DEFAULT_APP.activityTimeout,
+    allowedOrigins: DEFAULT_APP.allowedOrigins,
+    maxConnections: read("REVERB_APP_MAX_CONNECTIONS", OptionalLimit) ?? null,
+    maxMessageSize: read("REVERB_APP_MAX_MESSAGE_SIZE", PositiveInt) ?? DEFAULT_APP.maxMessageSize,
+    acceptClientEventsFrom: read("REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM", ClientEventsFrom) ?? DEFAULT_APP.acceptClientEventsFrom,
+    rateLimiting: rateLimited
+      ? {
+        maxAttempts: read("REVERB_APP_RATE_LIMIT_MAX_ATTEMPTS", PositiveInt) ?? DEFAULT_RATE_LIMIT.maxAttempts,
+        decaySeconds: read("REVERB_APP_RATE_LIMIT_DECAY_SECONDS", PositiveInt) ?? DEFAULT_RATE_LIMIT.decaySeconds,
+        terminateOnLimit: read("REVERB_APP_RATE_LIMIT_TERMINATE", Bool) ?? DEFAULT_RATE_LIMIT.terminateOnLimit,
+      }
+      : null,
+  };
+}

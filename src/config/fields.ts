@@ -1,0 +1,97 @@
+/** @module valibot schemas for single config values; each issue message says what is allowed, for one-line startup errors. */
+
+import * as v from "valibot";
+
+/** A startup configuration problem, already phrased for the user (one or two lines). */
+export class ConfigError extends Error {}
+
+/** Validates one raw value (env string, JSON value or flag) and names `where` it came from on failure. */
+export function parseValue<S extends v.GenericSchema>(schema: S, raw: unknown, where: string): v.InferOutput<S> {
+  const result = v.safeParse(schema, raw);
+  if (result.success) return result.output;
+  throw new ConfigError(`${where} is ${show(raw)}; it must be ${result.issues[0].message}.`);
+}
+
+/** A raw value as the user wrote it. */
+export function show(raw: unknown): string {
+  return typeof raw === "string" ? JSON.stringify(raw) : raw === undefined ? "missing" : JSON.stringify(raw);
+}
+
+const toNumber = (raw: unknown): unknown =>
+  typeof raw === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : raw;
+
+const numberIn = (min: number, max: number, allowed: string) =>
+  v.pipe(
+    v.unknown(),
+    v.transform(toNumber),
+    v.number(allowed),
+    v.check((n) => Number.isInteger(n) && n >= min && n <= max, allowed),
+  );
+
+/** TCP port. */
+export const Port = numberIn(1, 65535, "an integer from 1 to 65535");
+/** Sizes, counts and intervals. */
+export const PositiveInt = numberIn(1, Number.MAX_SAFE_INTEGER, "a whole number, 1 or more");
+/** Redis database index. */
+export const DatabaseIndex = numberIn(0, 1_000_000, "a whole number, 0 or more");
+
+/** A positive integer, or null (empty, "null") for "no limit". */
+export const OptionalLimit = v.pipe(
+  v.unknown(),
+  v.transform((raw) => (raw === null || raw === "" || raw === "null" || raw === "(null)" ? null : raw)),
+  v.union([v.null(), PositiveInt], "a whole number, 1 or more, or empty for no limit"),
+);
+
+const BOOLEANS: Record<string, boolean> = {
+  true: true, "(true)": true, "1": true, yes: true, on: true,
+  false: false, "(false)": false, "0": false, no: false, off: false, "": false,
+};
+
+/** A boolean; env-style strings (true/false, 1/0, yes/no, on/off) are accepted. */
+export const Bool = v.pipe(
+  v.unknown(),
+  v.transform((raw) => (typeof raw === "string" ? BOOLEANS[raw.trim().toLowerCase()] ?? raw : raw)),
+  v.boolean("true or false"),
+);
+
+/** Any non-empty text; numbers are read as their decimal text (app ids are often numeric). */
+export const Text = v.pipe(
+  v.unknown(),
+  v.transform((raw) => (typeof raw === "number" ? String(raw) : raw)),
+  v.string("a non-empty string"),
+  v.trim(),
+  v.nonEmpty("a non-empty string"),
+);
+
+const NULLS = new Set([null, "", "null", "(null)", "empty", "(empty)"]);
+
+/** Text that may be absent or empty (null); Laravel's `null`/`empty` words count as empty, as env() reads them. */
+export const OptionalText = v.pipe(
+  v.unknown(),
+  v.transform((raw) => (NULLS.has(raw as string) ? null : raw)),
+  v.union([v.null(), Text], "a string"),
+);
+
+/** Who may send client events. */
+export const ClientEventsFrom = v.picklist(["members", "all", "none"], 'one of "members", "all" or "none"');
+
+/** Origin patterns: a JSON array of strings, or comma-separated text. */
+export const Origins = v.pipe(
+  v.unknown(),
+  v.transform((raw) => (typeof raw === "string" ? raw.split(",").map((s) => s.trim()).filter(Boolean) : raw)),
+  v.array(v.pipe(v.string(), v.nonEmpty()), 'a list of host patterns such as ["*"] or ["example.com", "*.example.com"]'),
+  v.nonEmpty('a list of host patterns such as ["*"] or ["example.com", "*.example.com"]'),
+);
+
+/** Route prefix, normalized the way Reverb does: `ws`, `/ws` and `/ws/` all become `/ws`; empty means none. */
+export const PathPrefix = v.pipe(
+  v.unknown(),
+  v.transform((raw) => (raw === null ? "" : raw)),
+  v.string("a URL path prefix such as /ws"),
+  v.transform((raw) => raw.trim().replace(/^\/+|\/+$/g, "")),
+  v.check((path) => /^[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(path), "a URL path prefix such as /ws"),
+  v.transform((path) => (path ? `/${path}` : "")),
+);
+
+/** The address to listen on. */
+export const Host = Text;

@@ -1,0 +1,175 @@
+/** @module Configuration from a JSON file shaped like Reverb's config/reverb.php (`server` and `apps`). */
+
+import * as v from "valibot";
+import type { App } from "../apps/app.ts";
+import { closest } from "../support/closest.ts";
+import { dirname, resolvePath } from "../support/paths.ts";
+import { type ConfigLayer, DEFAULT_APP, DEFAULT_RATE_LIMIT, setKeys } from "./config.ts";
+import {
+  Bool,
+  ClientEventsFrom,
+  ConfigError,
+  DatabaseIndex,
+  Host,
+  OptionalLimit,
+  OptionalText,
+  Origins,
+  PathPrefix,
+  Port,
+  PositiveInt,
+  show,
+  Text,
+} from "./fields.ts";
+
+const opt = <S extends v.GenericSchema>(schema: S) => v.optional(v.nullable(schema));
+
+const TlsOptions = v.strictObject({
+  local_cert: opt(Text),
+  local_pk: opt(Text),
+  passphrase: opt(Text),
+  ca: opt(Text),
+  verify_peer: opt(Bool),
+});
+
+const ServerSection = v.strictObject({
+  host: opt(Host),
+  port: opt(Port),
+  path: opt(PathPrefix),
+  hostname: opt(OptionalText),
+  options: opt(v.strictObject({ tls: opt(TlsOptions) })),
+  max_request_size: opt(PositiveInt),
+  scaling: opt(v.strictObject({
+    enabled: opt(Bool),
+    channel: opt(Text),
+    server: opt(v.strictObject({
+      url: opt(OptionalText),
+      host: opt(Host),
+      port: opt(Port),
+      username: opt(OptionalText),
+      password: opt(OptionalText),
+      database: opt(DatabaseIndex),
+    })),
+  })),
+});
+
+const AppEntry = v.strictObject({
+  app_id: Text,
+  key: Text,
+  secret: Text,
+  allowed_origins: opt(Origins),
+  ping_interval: opt(PositiveInt),
+  activity_timeout: opt(PositiveInt),
+  max_connections: opt(OptionalLimit),
+  max_message_size: opt(PositiveInt),
+  accept_client_events_from: opt(ClientEventsFrom),
+  rate_limiting: opt(v.strictObject({
+    enabled: opt(Bool),
+    max_attempts: opt(PositiveInt),
+    decay_seconds: opt(PositiveInt),
+    terminate_on_limit: opt(Bool),
+  })),
+  // Reverb apps carry client-side connection options (host, port, scheme); the server does not use them.
+  options: opt(v.record(v.string(), v.unknown())),
+});
+
+const ConfigFile = v.strictObject({
+  server: opt(ServerSection),
+  apps: opt(v.array(AppEntry, "a list of apps")),
+});
+
+/** Reads a parsed config file; `file` is its path (for messages and to resolve relative certificate paths). */
+export function fileLayer(json: unknown, file: string): ConfigLayer {
+  const result = v.safeParse(ConfigFile, json);
+  if (!result.success) throw new ConfigError(describeIssue(result.issues[0], file));
+  const { server = {}, apps } = result.output;
+  const tls = server?.options?.tls;
+  const scaling = server?.scaling;
+  const redis = scaling?.server;
+  const base = dirname(file);
+  const relative = (path: string | null | undefined) => (path ? resolvePath(base, path) : null);
+  return {
+    server: setKeys({
+      host: server?.host,
+      port: server?.port,
+      path: server?.path,
+      hostname: server?.hostname,
+      maxRequestSize: server?.max_request_size,
+      tls: tls && (tls.local_cert || tls.local_pk)
+        ? {
+          cert: relative(tls.local_cert),
+          key: relative(tls.local_pk),
+          passphrase: tls.passphrase ?? null,
+          ca: relative(tls.ca),
+          verifyPeer: tls.verify_peer ?? false,
+        }
+        : undefined,
+      scalingEnabled: scaling?.enabled,
+      scalingChannel: scaling?.channel,
+      redis: setKeys({
+        url: redis?.url,
+        host: redis?.host,
+        port: redis?.port,
+        username: redis?.username,
+        password: redis?.password,
+        database: redis?.database,
+      }),
+    }),
+    ...(apps && { apps: apps.map(toApp) }),
+  };
+}
+
+function toApp(entry: v.InferOutput<typeof AppEntry>): App {
+  const limits = entry.rate_limiting;
+  return {
+    id: entry.app_id,
+    key: entry.key,
+    secret: entry.secret,
+    pingInterval: entry.ping_interval ?? DEFAULT_APP.pingInterval,
+    activityTimeout: entry.activity_timeout ?? DEFAULT_APP.activityTimeout,
+    allowedOrigins: entry.allowed_origins ?? DEFAULT_APP.allowedOrigins,
+    maxConnections: entry.max_connections ?? null,
+    maxMessageSize: entry.max_message_size ?? DEFAULT_APP.maxMessageSize,
+    acceptClientEventsFrom: entry.accept_client_events_from ?? DEFAULT_APP.acceptClientEventsFrom,
+    rateLimiting: limits?.enabled
+      ? {
+        maxAttempts: limits.max_attempts ?? DEFAULT_RATE_LIMIT.maxAttempts,
+        decaySeconds: limits.decay_seconds ?? DEFAULT_RATE_LIMIT.decaySeconds,
+        terminateOnLimit: limits.terminate_on_limit ?? DEFAULT_RATE_LIMIT.terminateOnLimit,
+      }
+      : null,
+  };
+}
+
+/** One line naming the key (as `apps[0].key`), the file, the bad value and what is allowed. */
+function describeIssue(issue: v.BaseIssue<unknown>, file: string): string {
+  const keys = (issue.path ?? []).map((item) => item.key);
+  const where = keys.reduce<string>((path, key) => typeof key === "number" ? `${path}[${key}]` : path ? `${path}.${String(key)}` : String(key), "");
+  if (issue.type === "strict_object" && issue.expected === "never") {
+    const known = knownKeys(keys.slice(0, -1));
+    const guess = closest(String(keys.at(-1)), known);
+    return `Unknown key ${where} in ${file}${guess ? `; did you mean ${guess}?` : `; allowed here: ${known.join(", ")}.`}`;
+  }
+  if (!where) return `${file} must contain a JSON object with "server" and/or "apps"; found ${show(issue.input)}.`;
+  return `${where} in ${file} is ${show(issue.input)}; it must be ${issue.message}.`;
+}
+
+function knownKeys(parentPath: ReadonlyArray<unknown>): string[] {
+  let schema: v.GenericSchema = ConfigFile;
+  for (const key of parentPath) schema = childSchema(schema, key) ?? schema;
+  const entries = "entries" in schema ? schema.entries : undefined;
+  return entries && typeof entries === "object" ? Object.keys(entries) : [];
+}
+
+function childSchema(schema: v.GenericSchema, key: unknown): v.GenericSchema | undefined {
+  let current: unknown = schema;
+  // Unwrap optional/nullable wrappers to reach an object or array schema.
+  while (current && typeof current === "object" && "wrapped" in current) current = current.wrapped;
+  if (!current || typeof current !== "object") return undefined;
+  if (typeof key === "number" && "item" in current) return current.item as v.GenericSchema;
+  if ("entries" in current && current.entries && typeof current.entries === "object") {
+    let child: unknown = (current.entries as Record<string, unknown>)[String(key)];
+    while (child && typeof child === "object" && "wrapped" in child) child = child.wrapped;
+    return child as v.GenericSchema | undefined;
+  }
+  return undefined;
+}
