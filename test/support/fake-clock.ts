@@ -1,0 +1,38 @@
+/** @module A manual Clock for deterministic heartbeat, rate-limit and signature-window tests. */
+
+import type { Clock } from "../../src/support/clock.ts";
+
+/** Time only moves when a test calls `advance`; due timers then run in order. */
+export class FakeClock implements Clock {
+  private current: number;
+  private timers: Array<{ every: number; next: number; task: () => void; stopped: boolean }> = [];
+
+  constructor(start = 1_700_000_000_000) {
+    this.current = start;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  every(ms: number, task: () => void) {
+    const timer = { every: ms, next: this.current + ms, task, stopped: false };
+    this.timers.push(timer);
+    return () => {
+      timer.stopped = true;
+    };
+  }
+
+  /** Moves time forward by `ms`, firing every timer that comes due on the way. */
+  advance(ms: number): void {
+    const end = this.current + ms;
+    for (;;) {
+      const due = this.timers.filter((t) => !t.stopped && t.next <= end).sort((a, b) => a.next - b.next)[0];
+      if (!due) break;
+      this.current = due.next;
+      due.next += due.every;
+      due.task();
+    }
+    this.current = end;
+  }
+}

@@ -1,0 +1,183 @@
+/** @module Starts the real server as a user would (`npm start`, `bun run start`, `deno task start`) on a free port. */
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+/** The repository root (where package.json is). */
+export const ROOT = resolve(import.meta.dirname, "../..");
+
+export type RuntimeName = "node" | "bun" | "deno";
+
+/** Runtimes the black-box suites run against: all three, or those named in RESOUND_RUNTIMES (e.g. "node,bun"). */
+export const RUNTIMES: RuntimeName[] = (process.env["RESOUND_RUNTIMES"] ?? "node,bun,deno")
+  .split(",")
+  .map((name) => name.trim())
+  .filter((name): name is RuntimeName => name === "node" || name === "bun" || name === "deno");
+
+const BIN = join(ROOT, "node_modules", ".bin");
+
+/** The command a user types to start the server on `runtime`, with `args` after it. */
+export function startCommand(runtime: RuntimeName, args: string[]): { command: string; args: string[] } {
+  switch (runtime) {
+    case "node":
+      return { command: "npm", args: ["start", "--silent", "--", ...args] };
+    case "bun":
+      return { command: join(BIN, "bun"), args: ["run", "start", ...args] };
+    case "deno":
+      return { command: join(BIN, "deno"), args: ["task", "--quiet", "start", ...args] };
+  }
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** A fresh temporary directory. */
+export function tempDir(prefix = "resound-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Writes `content` to `name` in `dir` and returns the path. */
+export function writeFile(dir: string, name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+/** A running server process. */
+export interface RunningServer {
+  readonly port: number;
+  readonly process: ChildProcess;
+  /** Everything printed so far (stdout and stderr). */
+  output(): string;
+  /** Resolves when the output matches `pattern`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Sends SIGTERM (or `signal`) to the whole process group and waits for it to exit. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface StartOptions {
+  /** Extra CLI flags (after the port). */
+  args?: string[];
+  /** Extra environment; REVERB_* variables of the test process are never inherited. */
+  env?: Record<string, string>;
+  /** Working directory the user "typed the command in" (INIT_CWD); defaults to a fresh temp dir. */
+  cwd?: string;
+  /** Use this port instead of a free one. */
+  port?: number;
+}
+
+/** Runs the CLI on `runtime` and returns once it printed its banner (or rejects with its output). */
+export async function startServer(runtime: RuntimeName, options: StartOptions = {}): Promise<RunningServer> {
+  const port = options.port ?? (await freePort());
+  const server = runCli(runtime, ["--host", "127.0.0.1", "--port", String(port), ...(options.args ?? [])], options);
+  try {
+    await server.waitFor(/Starting (secure )?server on/, 30_000);
+  } catch (error) {
+    await server.stop("SIGKILL");
+    throw error;
+  }
+  return { ...server, port };
+}
+
+/** Runs the CLI with exactly `args`; for tests of startup errors, --help and the like. */
+export function runCli(runtime: RuntimeName, args: string[], options: Omit<StartOptions, "args" | "port"> = {}): Omit<RunningServer, "port"> {
+  const cwd = options.cwd ?? tempDir();
+  const { command, args: fullArgs } = startCommand(runtime, args);
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !/^(REVERB_|REDIS_|APP_ENV$|INIT_CWD$)/.test(key)) env[key] = value;
+  }
+  const child = spawn(command, fullArgs, {
+    cwd: ROOT,
+    env: { ...env, INIT_CWD: cwd, NO_COLOR: "1", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let output = "";
+  const waiters = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const waiter of waiters) waiter();
+  };
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
+    child.once("exit", (code, signal) => {
+      for (const waiter of waiters) waiter();
+      done({ code, signal });
+    });
+  });
+
+  return {
+    process: child,
+    output: () => output,
+    waitFor(pattern, timeoutMs = 15_000) {
+      return new Promise((resolveWait, reject) => {
+        const check = () => {
+          const match = pattern.exec(output);
+          if (match) {
+            cleanup();
+            resolveWait(match[0]);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            cleanup();
+            reject(new Error(`process exited before printing ${pattern}; output:\n${output}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${pattern}; output:\n${output}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid!, signal);
+        } catch {
+          // already gone
+        }
+        const timer = setTimeout(() => {
+          try {
+            process.kill(-child.pid!, "SIGKILL");
+          } catch {
+            // already gone
+          }
+        }, 15_000);
+        const result = await exited;
+        clearTimeout(timer);
+        return result;
+      }
+      return exited;
+    },
+  };
+}
+
+/** Waits for the process to exit on its own and returns its exit code and output. */
+export async function runToExit(runtime: RuntimeName, args: string[], options: Omit<StartOptions, "args" | "port"> = {}, timeoutMs = 30_000): Promise<{ code: number | null; output: string }> {
+  const run = runCli(runtime, args, options);
+  const timer = setTimeout(() => void run.stop("SIGKILL"), timeoutMs);
+  const { code } = await new Promise<{ code: number | null }>((done) => run.process.once("exit", (exitCode) => done({ code: exitCode })));
+  clearTimeout(timer);
+  // Let the pipes drain.
+  await new Promise((r) => setTimeout(r, 50));
+  return { code, output: run.output() };
+}
