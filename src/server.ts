@@ -11,6 +11,8 @@ import { type Clock, systemClock } from "./support/clock.ts";
 import { type Logger, silentLogger } from "./support/logger.ts";
 import { type RandomInt, secureRandomInt } from "./support/random.ts";
 import type { Hono } from "hono";
+import type { Topics } from "./channels/channel.ts";
+import type { Connection } from "./protocol/connection.ts";
 
 export interface ServerOptions {
   readonly apps: readonly App[];
@@ -20,6 +22,8 @@ export interface ServerOptions {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly randomInt?: RandomInt;
+  /** Native topic pub/sub for channel fan-out (Bun); channels loop over subscribers without it. */
+  readonly topics?: Topics<Connection>;
   /** Cluster broker; defaults to a single-node broker. */
   readonly createBroker?: (hub: Hub) => Broker;
 }
@@ -42,7 +46,7 @@ export function createServer(options: ServerOptions): ResoundServer {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const apps = createConfigAppRegistry(options.apps);
-  const hub = new Hub({ apps, clock, logger, randomInt: options.randomInt ?? secureRandomInt });
+  const hub = new Hub({ apps, clock, logger, randomInt: options.randomInt ?? secureRandomInt, topics: options.topics });
   const broker = (options.createBroker ?? createLocalBroker)(hub);
   const http = createHttpApp({
     hub,

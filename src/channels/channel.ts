@@ -16,6 +16,17 @@ export interface Subscription {
   readonly data: Record<string, unknown>;
 }
 
+/**
+ * Native topic pub/sub a runtime may offer (Bun's ws.subscribe / server.publish): one call reaches every
+ * subscriber and the frame is copied once in native code. Without it, channels loop over their subscribers.
+ */
+export interface Topics<S> {
+  subscribe(subscriber: S, topic: string): void;
+  unsubscribe(subscriber: S, topic: string): void;
+  /** Sends `frame` to every subscriber of `topic` except `except`. */
+  publish(topic: string, frame: string, except: S | undefined): void;
+}
+
 /** A channel and everything the node knows about it. */
 export class Channel<S extends Subscriber = Subscriber> {
   readonly name: string;
@@ -24,11 +35,16 @@ export class Channel<S extends Subscriber = Subscriber> {
   readonly presence: PresenceRoster | undefined;
   /** Cache channels: the last event frame sent on the channel, replayed verbatim to new subscribers. */
   cachedFrame: string | undefined;
+  private readonly topics: Topics<S> | undefined;
+  /** The runtime topic of this channel; unique across apps. */
+  private readonly topic: string;
 
-  constructor(name: string) {
+  constructor(name: string, topics?: Topics<S>, topicPrefix = "") {
     this.name = name;
     this.kind = channelKind(name);
     this.presence = this.kind.presence ? new PresenceRoster() : undefined;
+    this.topics = topics;
+    this.topic = topicPrefix + name;
   }
 
   /** Delivers an event frame (API or client event) to every subscriber but `except`; cache channels keep it. */
@@ -39,6 +55,7 @@ export class Channel<S extends Subscriber = Subscriber> {
 
   /** Sends one already-encoded frame to every subscriber but `except`; never awaits. */
   broadcast(frame: string, except?: S): void {
+    if (this.topics) return this.topics.publish(this.topic, frame, except);
     for (const subscriber of this.subscribers.keys()) {
       if (subscriber !== except) subscriber.send(frame);
     }
@@ -52,6 +69,7 @@ export class Channel<S extends Subscriber = Subscriber> {
   add(subscriber: S, subscription: Subscription): { joined?: Member; left?: Member } {
     const previous = this.subscribers.get(subscriber);
     this.subscribers.set(subscriber, subscription);
+    if (!previous) this.topics?.subscribe(subscriber, this.topic);
     if (!this.presence) return {};
     const joined = this.presence.join(subscription.userId, subscription.data);
     const left = previous ? this.presence.leave(previous.userId) : undefined;
@@ -63,6 +81,7 @@ export class Channel<S extends Subscriber = Subscriber> {
     const subscription = this.subscribers.get(subscriber);
     if (!subscription) return { removed: false };
     this.subscribers.delete(subscriber);
+    this.topics?.unsubscribe(subscriber, this.topic);
     const left = this.presence?.leave(subscription.userId);
     return left ? { removed: true, left } : { removed: true };
   }

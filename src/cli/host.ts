@@ -1,5 +1,7 @@
 /** @module Host: what the CLI needs from a runtime (files, output, listening, signals); each shim implements it. */
 
+import type { Topics } from "../channels/channel.ts";
+import type { Connection } from "../protocol/connection.ts";
 import type { ResoundServer } from "../server.ts";
 
 /** Certificate material for direct TLS, already read from disk. */
@@ -46,6 +48,8 @@ export interface Host {
   readTextFile(path: string): string | undefined;
   print(line: string): void;
   printError(line: string): void;
+  /** Native topic pub/sub for channel fan-out, when the runtime has it (Bun). */
+  readonly topics?: Topics<Connection>;
   /** Serves `core`; throws ListenError. */
   listen(core: ResoundServer, options: ListenOptions): Promise<Listener>;
   /** Calls `handler` on SIGINT/SIGTERM. */

@@ -34,6 +34,7 @@ export async function main(host: Host): Promise<void> {
     path: config.server.path,
     maxRequestSize: config.server.maxRequestSize,
     logger,
+    ...(host.topics && { topics: host.topics }),
   });
   let listener;
   try {

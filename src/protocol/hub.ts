@@ -2,6 +2,7 @@
 
 import type { App } from "../apps/app.ts";
 import type { AppRegistry } from "../apps/app-registry.ts";
+import type { Topics } from "../channels/channel.ts";
 import { ChannelManager } from "../channels/channel-manager.ts";
 import type { Clock, StopTimer } from "../support/clock.ts";
 import type { Logger } from "../support/logger.ts";
@@ -13,12 +14,14 @@ import { sweepHeartbeats } from "./heartbeat.ts";
 /** One app's connections and channels on this node. */
 export class AppState {
   readonly app: App;
-  readonly channels = new ChannelManager<Connection>();
+  readonly channels: ChannelManager<Connection>;
   /** Every open connection of the app, by socket id. */
   readonly connections = new Map<string, Connection>();
 
-  constructor(app: App) {
+  constructor(app: App, topics?: Topics<Connection>) {
     this.app = app;
+    // Channel names cannot contain a newline, so it safely separates the app id from the channel name.
+    this.channels = new ChannelManager(topics, `${app.id}\n`);
   }
 }
 
@@ -36,6 +39,8 @@ export interface HubOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly randomInt: RandomInt;
+  /** Native topic pub/sub for channel fan-out, when the runtime offers it. */
+  readonly topics?: Topics<Connection> | undefined;
 }
 
 /** How often the heartbeat sweep runs; pings and timeouts therefore land within a second of their due time. */
@@ -47,6 +52,7 @@ export class Hub {
   readonly clock: Clock;
   readonly logger: Logger;
   private readonly randomInt: RandomInt;
+  private readonly topics: Topics<Connection> | undefined;
   private readonly states = new Map<string, AppState>();
   private stopHeartbeat: StopTimer | undefined;
 
@@ -55,6 +61,7 @@ export class Hub {
     this.clock = options.clock;
     this.logger = options.logger;
     this.randomInt = options.randomInt;
+    this.topics = options.topics;
   }
 
   /** Starts the heartbeat sweep. */
@@ -71,7 +78,7 @@ export class Hub {
   state(app: App): AppState {
     let state = this.states.get(app.id);
     if (!state) {
-      state = new AppState(app);
+      state = new AppState(app, this.topics);
       this.states.set(app.id, state);
     }
     return state;

@@ -8,6 +8,10 @@ export interface Socket {
   close(code: number, reason: string): void;
   /** Sends a WebSocket ping control frame (for clients that keep alive with control frames). */
   ping(): void;
+  /** Native topic pub/sub, on runtimes that have it (Bun): join and leave a topic, publish to the others on it. */
+  subscribe?(topic: string): void;
+  unsubscribe?(topic: string): void;
+  publish?(topic: string, frame: string): void;
 }
 
 /** The events a runtime shim reports for one WebSocket, in order: open, then any messages, then close. */

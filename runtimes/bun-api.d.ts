@@ -1,0 +1,39 @@
+/** @module The subset of Bun's API the Bun shim uses (the project does not depend on bun-types). */
+
+declare namespace Bun {
+  interface ServerWebSocket<T> {
+    data: T;
+    readonly readyState: number;
+    send(data: string): number;
+    close(code?: number, reason?: string): void;
+    ping(): number;
+    subscribe(topic: string): void;
+    unsubscribe(topic: string): void;
+    publish(topic: string, data: string): number;
+  }
+  interface Server<T> {
+    readonly port: number;
+    upgrade(request: Request, options: { data: T; headers?: Record<string, string> }): boolean;
+    publish(topic: string, data: string): number;
+    stop(closeActiveConnections?: boolean): Promise<void>;
+  }
+  interface ServeOptions<T> {
+    hostname: string;
+    port: number;
+    tls?: { cert: string; key: string; passphrase?: string; ca?: string; requestCert?: boolean; rejectUnauthorized?: boolean };
+    fetch(request: Request, server: Server<T>): Response | Promise<Response> | undefined;
+    websocket: {
+      maxPayloadLength: number;
+      idleTimeout: number;
+      sendPings: boolean;
+      perMessageDeflate: boolean;
+      open(ws: ServerWebSocket<T>): void;
+      message(ws: ServerWebSocket<T>, message: string | Uint8Array): void;
+      ping(ws: ServerWebSocket<T>): void;
+      pong(ws: ServerWebSocket<T>): void;
+      close(ws: ServerWebSocket<T>, code: number, reason: string): void;
+    };
+  }
+  const version: string;
+  function serve<T>(options: ServeOptions<T>): Server<T>;
+}

@@ -1,0 +1,63 @@
+/** @module Deno shim: Deno.serve with Deno.upgradeWebSocket. Start with `deno task start`. */
+
+import { main } from "../src/cli/main.ts";
+import { ListenError } from "../src/cli/host.ts";
+import type { Socket, WebSocketSession } from "../src/protocol/socket.ts";
+import { processHost } from "./process-host.ts";
+
+const OPEN = 1;
+
+await main({
+  ...processHost({ name: "deno", version: Deno.version.deno }),
+  listen(core, { host, port, tls }) {
+    if (tls?.passphrase !== undefined || tls?.ca !== undefined || tls?.verifyPeer) {
+      throw new ListenError("tls", "Deno cannot use an encrypted key (passphrase), a CA bundle or verify_peer; use an unencrypted key");
+    }
+    return new Promise((resolve, reject) => {
+      try {
+        const server = Deno.serve({
+          hostname: host,
+          port,
+          ...(tls && { cert: tls.cert, key: tls.key }),
+          onListen: ({ port: bound }) => resolve({ port: bound, close: () => server.shutdown() }),
+          onError: () => Response.json({ error: "Internal server error." }, { status: 500 }),
+        }, (request) =>
+          core.fetch(request, {
+            upgrade: (session, headers) => {
+              // Deno pings idle sockets itself unless idleTimeout is 0; the core's heartbeat owns liveness.
+              const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
+              attach(socket, session);
+              for (const [key, value] of Object.entries(headers)) response.headers.set(key, value);
+              return response;
+            },
+          }));
+      } catch (error) {
+        reject(listenError(error));
+      }
+    });
+  },
+});
+
+/** Drives a session from a standard WebSocket. Deno answers pings itself and does not report control frames. */
+function attach(socket: WebSocket, session: WebSocketSession): void {
+  socket.binaryType = "arraybuffer";
+  const port: Socket = {
+    send: (frame) => socket.readyState === OPEN && socket.send(frame),
+    close: (code, reason) => socket.close(code, reason),
+    ping: () => {}, // no API for control pings; such clients still get pusher:ping text frames
+  };
+  socket.onopen = () => session.open(port);
+  socket.onmessage = (event: MessageEvent) => session.message(event.data as string | ArrayBuffer);
+  socket.onclose = () => session.closed();
+  socket.onerror = () => {};
+}
+
+function listenError(error: unknown): ListenError {
+  const name = (error as { name?: string }).name;
+  const message = error instanceof Error ? error.message : String(error);
+  if (name === "AddrInUse") return new ListenError("in-use", message);
+  if (name === "PermissionDenied") return new ListenError("permission", message);
+  if (name === "AddrNotAvailable") return new ListenError("address", message);
+  if (/certificate|private key|pem|tls/i.test(message)) return new ListenError("tls", message);
+  return new ListenError("other", message);
+}
