@@ -48,8 +48,7 @@ export function createUpgradeListener(core: ResoundServer) {
     return wss;
   };
 
-  return async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on("error", ignore);
+  const accept = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     let accepted: { session: WebSocketSession; headers: Record<string, string> } | undefined;
     const upgrade: Upgrade = (session, headers) => {
       accepted = { session, headers };
@@ -72,6 +71,13 @@ export function createUpgradeListener(core: ResoundServer) {
       sessionSocket.session = session;
       sessionSocket.on("message", onMessage).on("ping", onPing).on("pong", onPong).on("close", onClose).on("error", ignore);
       session.open(sessionSocket);
+    });
+  };
+  return (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", ignore);
+    accept(request, socket, head).catch((error: unknown) => {
+      console.error(`WebSocket upgrade failed: ${error instanceof Error ? error.stack : String(error)}`);
+      socket.destroy();
     });
   };
 }

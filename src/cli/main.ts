@@ -22,6 +22,9 @@ export async function main(host: Host): Promise<void> {
     if (flags["help"]) return finish(host, 0, helpText(`${host.runtime.name === "node" ? "npm" : host.runtime.name} start --`));
     if (flags["version"]) return finish(host, 0, `Resound ${VERSION}`);
     config = loadConfig({ flags, env: host.env, cwd: host.cwd, readTextFile: (path) => host.readTextFile(path) });
+    if (config.server.scalingEnabled) {
+      throw new ConfigError("Scaling over Redis (REVERB_SCALING_ENABLED / server.scaling.enabled) is not available in this version yet; unset it to run a single server.");
+    }
     tls = readTls(config, host);
   } catch (error) {
     if (error instanceof ConfigError) return fail(host, error.message);
