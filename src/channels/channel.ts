@@ -1,7 +1,7 @@
 /** @module A channel on this node: its subscribers, presence roster and cached event; behaviour by kind, no subclass tree. */
 
 import { channelKind, type ChannelKind } from "./channel-kind.ts";
-import { type Member, PresenceRoster } from "./presence.ts";
+import { PresenceRoster } from "./presence.ts";
 
 /** What a channel needs from a subscriber: a way to receive frames. */
 export interface Subscriber {
@@ -62,28 +62,33 @@ export class Channel<S extends Subscriber = Subscriber> {
   }
 
   /**
-   * Adds or replaces `subscriber`'s subscription and returns the presence member who joined, if this
-   * made a new user present. The new subscription is counted before the old one is dropped, so a
-   * re-subscribe by the same user never looks like a leave and a join.
+   * Adds or replaces `subscriber`'s subscription. Returns what the other subscribers must be told:
+   * `joined` (send member_added with the new data) and `left` (send member_removed for that user id).
+   * A re-subscribe by the same user only refreshes the stored data.
    */
-  add(subscriber: S, subscription: Subscription): { joined?: Member; left?: Member } {
+  add(subscriber: S, subscription: Subscription): { joined: boolean; left: string | number | undefined } {
     const previous = this.subscribers.get(subscriber);
     this.subscribers.set(subscriber, subscription);
     if (!previous) this.topics?.subscribe(subscriber, this.topic);
-    if (!this.presence) return {};
-    const joined = this.presence.join(subscription.userId, subscription.data);
-    const left = previous ? this.presence.leave(previous.userId) : undefined;
-    return { ...(joined && { joined }), ...(left && { left }) };
+    const roster = this.presence;
+    if (!roster) return { joined: false, left: undefined };
+    if (previous && previous.userId !== undefined && String(previous.userId) === String(subscription.userId)) {
+      roster.update(previous.userId, subscription.data);
+      return { joined: false, left: undefined };
+    }
+    const joined = roster.join(subscription.userId, subscription.data);
+    const left = previous ? roster.leave(previous.userId) : undefined;
+    return { joined, left };
   }
 
-  /** Removes `subscriber`; returns the presence member who left, if that was the user's last socket here. */
-  remove(subscriber: S): { removed: boolean; left?: Member } {
+  /** Removes `subscriber`; `left` is the user id to announce when that was the user's last socket here. */
+  remove(subscriber: S): { removed: boolean; left: string | number | undefined } {
     const subscription = this.subscribers.get(subscriber);
-    if (!subscription) return { removed: false };
+    if (!subscription) return { removed: false, left: undefined };
     this.subscribers.delete(subscriber);
     this.topics?.unsubscribe(subscriber, this.topic);
     const left = this.presence?.leave(subscription.userId);
-    return left ? { removed: true, left } : { removed: true };
+    return { removed: true, left };
   }
 
   get occupied(): boolean {

@@ -6,7 +6,7 @@ import type { PresenceSnapshot } from "../protocol/frames.ts";
 export interface Member {
   readonly userId: string | number;
   /** The member's decoded channel_data (`user_id`, `user_info`, anything else the app signed). */
-  readonly data: Record<string, unknown>;
+  data: Record<string, unknown>;
   /** How many of this node's subscriptions belong to the user. */
   sockets: number;
 }
@@ -17,25 +17,35 @@ export class PresenceRoster {
   /** Subscriptions whose channel_data has no user_id (Reverb accepts them; they count as one user). */
   anonymous = 0;
 
-  /** Records a subscription; returns the member when this user was not present before. */
-  join(userId: string | number | undefined, data: Record<string, unknown>): Member | undefined {
+  /**
+   * Records a subscription; returns true when the others must be told (`member_added`): the user was not
+   * present before. Subscriptions without a user_id are always announced, as Reverb does.
+   */
+  join(userId: string | number | undefined, data: Record<string, unknown>): boolean {
     if (userId === undefined) {
       this.anonymous++;
-      return undefined;
+      return true;
     }
-    const key = String(userId);
-    const existing = this.members.get(key);
+    const existing = this.members.get(String(userId));
     if (existing) {
       existing.sockets++;
-      return undefined;
+      return false;
     }
-    const member: Member = { userId, data, sockets: 1 };
-    this.members.set(key, member);
-    return member;
+    this.members.set(String(userId), { userId, data, sockets: 1 });
+    return true;
   }
 
-  /** Forgets a subscription; returns the member when this was the user's last one. */
-  leave(userId: string | number | undefined): Member | undefined {
+  /** Replaces a present user's data (a socket re-subscribed as the same user). */
+  update(userId: string | number, data: Record<string, unknown>): void {
+    const member = this.members.get(String(userId));
+    if (member) member.data = data;
+  }
+
+  /**
+   * Forgets a subscription. When it was the user's last, returns the user id to announce in `member_removed`,
+   * as it was announced in `member_added` (1 and "1" are one user; clients saw the first one's type).
+   */
+  leave(userId: string | number | undefined): string | number | undefined {
     if (userId === undefined) {
       this.anonymous = Math.max(0, this.anonymous - 1);
       return undefined;
@@ -44,7 +54,7 @@ export class PresenceRoster {
     const member = this.members.get(key);
     if (!member || --member.sockets > 0) return undefined;
     this.members.delete(key);
-    return member;
+    return member.userId;
   }
 
   /** Distinct users; subscriptions without user_id together count as one (Reverb's `user_count`). */

@@ -36,6 +36,7 @@ export function parseArgs(argv: readonly string[]): Flags {
   const flags: Flags = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (arg === "--") continue; // the conventional end-of-options marker; everything here is an option anyway
     const match = /^--?([^=]+)(?:=(.*))?$/s.exec(arg);
     if (!match) throw new ConfigError(`Unexpected argument ${JSON.stringify(arg)}; options start with --, see --help.`);
     const name = arg.startsWith("--") ? match[1]! : (SHORT[match[1]!] ?? match[1]!);

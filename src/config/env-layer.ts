@@ -23,8 +23,11 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** The env variables that describe the single env-configured app. */
 export const APP_ENV_NAMES = ["REVERB_APP_ID", "REVERB_APP_KEY", "REVERB_APP_SECRET"] as const;
 
-/** Reads every REVERB_* / REDIS_* variable that is set; unset ones contribute nothing. */
-export function envLayer(env: Env): ConfigLayer {
+/**
+ * Reads every REVERB_* / REDIS_* variable that is set; unset ones contribute nothing. With `withApp` false the
+ * REVERB_APP_* variables are not read at all (a config file that lists apps replaces them, stale values included).
+ */
+export function envLayer(env: Env, withApp = true): ConfigLayer {
   const read = <S extends v.GenericSchema>(name: string, schema: S): v.InferOutput<S> | undefined => {
     const raw = env[name];
     return raw === undefined ? undefined : parseValue(schema, raw, name);
@@ -46,7 +49,7 @@ export function envLayer(env: Env): ConfigLayer {
       database: read("REDIS_DB", DatabaseIndex),
     }),
   });
-  const app = envApp(env, read);
+  const app = withApp ? envApp(env, read) : undefined;
   return { server, ...(app && { apps: [app] }) };
 }
 

@@ -17,6 +17,9 @@ export function show(raw: unknown): string {
   return typeof raw === "string" ? JSON.stringify(raw) : raw === undefined ? "missing" : JSON.stringify(raw);
 }
 
+/** Values Laravel's env() reads as null or "" (and JSON null): "not set". */
+const NULLS = new Set<unknown>([null, "", "null", "(null)", "empty", "(empty)"]);
+
 const toNumber = (raw: unknown): unknown =>
   typeof raw === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : raw;
 
@@ -38,8 +41,8 @@ export const DatabaseIndex = numberIn(0, 1_000_000, "a whole number, 0 or more")
 /** A positive integer, or null (empty, "null") for "no limit". */
 export const OptionalLimit = v.pipe(
   v.unknown(),
-  v.transform((raw) => (raw === null || raw === "" || raw === "null" || raw === "(null)" ? null : raw)),
-  v.union([v.null(), PositiveInt], "a whole number, 1 or more, or empty for no limit"),
+  v.transform((raw) => (NULLS.has(raw) ? null : raw)),
+  v.union([v.null(), PositiveInt], "a whole number, 1 or more (empty or null for no limit)"),
 );
 
 const BOOLEANS: Record<string, boolean> = {
@@ -63,12 +66,10 @@ export const Text = v.pipe(
   v.nonEmpty("a non-empty string"),
 );
 
-const NULLS = new Set([null, "", "null", "(null)", "empty", "(empty)"]);
-
 /** Text that may be absent or empty (null); Laravel's `null`/`empty` words count as empty, as env() reads them. */
 export const OptionalText = v.pipe(
   v.unknown(),
-  v.transform((raw) => (NULLS.has(raw as string) ? null : raw)),
+  v.transform((raw) => (NULLS.has(raw) ? null : raw)),
   v.union([v.null(), Text], "a string"),
 );
 
@@ -86,7 +87,7 @@ export const Origins = v.pipe(
 /** Route prefix, normalized the way Reverb does: `ws`, `/ws` and `/ws/` all become `/ws`; empty means none. */
 export const PathPrefix = v.pipe(
   v.unknown(),
-  v.transform((raw) => (raw === null ? "" : raw)),
+  v.transform((raw) => (NULLS.has(raw) ? "" : raw)),
   v.string("a URL path prefix such as /ws"),
   v.transform((raw) => raw.trim().replace(/^\/+|\/+$/g, "")),
   v.check((path) => /^[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(path), "a URL path prefix such as /ws"),
@@ -94,4 +95,8 @@ export const PathPrefix = v.pipe(
 );
 
 /** The address to listen on. */
-export const Host = Text;
+export const Host = v.pipe(
+  v.string("a host name or IP address"),
+  v.trim(),
+  v.nonEmpty("a host name or IP address"),
+);

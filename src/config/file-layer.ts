@@ -79,8 +79,15 @@ const ConfigFile = v.strictObject({
 
 /** Reads a parsed config file; `file` is its path (for messages and to resolve relative certificate paths). */
 export function fileLayer(json: unknown, file: string): ConfigLayer {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new ConfigError(`${file} must contain a JSON object with "server" and/or "apps"; found ${show(json)}.`);
+  }
   const result = v.safeParse(ConfigFile, json);
-  if (!result.success) throw new ConfigError(describeIssue(result.issues[0], file));
+  if (!result.success) {
+    // A misspelt key also shows up as a missing one; the misspelling is the useful thing to report.
+    const issue = result.issues.find(isUnknownKey) ?? result.issues[0];
+    throw new ConfigError(describeIssue(issue, file));
+  }
   const { server = {}, apps } = result.output;
   const tls = server?.options?.tls;
   const scaling = server?.scaling;
@@ -144,20 +151,40 @@ function toApp(entry: v.InferOutput<typeof AppEntry>): App {
 function describeIssue(issue: v.BaseIssue<unknown>, file: string): string {
   const keys = (issue.path ?? []).map((item) => item.key);
   const where = keys.reduce<string>((path, key) => typeof key === "number" ? `${path}[${key}]` : path ? `${path}.${String(key)}` : String(key), "");
-  if (issue.type === "strict_object" && issue.expected === "never") {
+  if (isUnknownKey(issue)) {
     const known = knownKeys(keys.slice(0, -1));
     const guess = closest(String(keys.at(-1)), known);
     return `Unknown key ${where} in ${file}${guess ? `; did you mean ${guess}?` : `; allowed here: ${known.join(", ")}.`}`;
   }
-  if (!where) return `${file} must contain a JSON object with "server" and/or "apps"; found ${show(issue.input)}.`;
+  if (issue.input === undefined && issue.type === "strict_object") {
+    return `${where} in ${file} is missing; it must be ${requiredMessage(keys)}.`;
+  }
   return `${where} in ${file} is ${show(issue.input)}; it must be ${issue.message}.`;
 }
 
+function isUnknownKey(issue: v.BaseIssue<unknown>): boolean {
+  return issue.type === "strict_object" && issue.expected === "never";
+}
+
+/** What a required key must hold, from its own schema (valibot reports a missing key on the parent object). */
+function requiredMessage(keys: ReadonlyArray<unknown>): string {
+  const parent = knownKeysSchema(keys.slice(0, -1));
+  const child = parent ? childSchema(parent, keys.at(-1)) : undefined;
+  const result = child ? v.safeParse(child, undefined) : undefined;
+  return result && !result.success ? result.issues[0].message : "set";
+}
+
 function knownKeys(parentPath: ReadonlyArray<unknown>): string[] {
-  let schema: v.GenericSchema = ConfigFile;
-  for (const key of parentPath) schema = childSchema(schema, key) ?? schema;
-  const entries = "entries" in schema ? schema.entries : undefined;
+  const schema = knownKeysSchema(parentPath);
+  const entries = schema && "entries" in schema ? schema.entries : undefined;
   return entries && typeof entries === "object" ? Object.keys(entries) : [];
+}
+
+function knownKeysSchema(parentPath: ReadonlyArray<unknown>): v.GenericSchema | undefined {
+  let schema: v.GenericSchema | undefined = ConfigFile;
+  for (const key of parentPath) schema = schema && childSchema(schema, key);
+  while (schema && "wrapped" in schema) schema = schema.wrapped as v.GenericSchema;
+  return schema;
 }
 
 function childSchema(schema: v.GenericSchema, key: unknown): v.GenericSchema | undefined {

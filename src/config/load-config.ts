@@ -34,9 +34,9 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   const { flags } = sources;
   const { env, envFile } = readEnvironment(sources);
   const configFile = typeof flags["config"] === "string" ? resolvePath(sources.cwd, flags["config"]) : undefined;
-  const layers: ConfigLayer[] = [envLayer(env)];
-  if (configFile) layers.push(fileLayer(readJson(sources, configFile), configFile));
-  layers.push(flagLayer(flags));
+  const file = configFile ? fileLayer(readJson(sources, configFile), configFile) : undefined;
+  const fileHasApps = (file?.apps?.length ?? 0) > 0;
+  const layers: ConfigLayer[] = [envLayer(env, !fileHasApps), ...(file ? [file] : []), flagLayer(flags)];
   const merged = mergeLayers(layers);
   checkApps(merged.apps, configFile);
   return { ...merged, envFile, configFile, env };

@@ -88,6 +88,7 @@ function messageFor(issue: v.BaseIssue<unknown>, label: string): string {
   if (issue.message === CHANNEL_NAME) {
     return `The ${label} field must be a valid channel name (1-164 characters of A-Z a-z 0-9 _ - = @ , . ;).`;
   }
-  const expected = issue.expected === "Array" ? "an array" : `a ${issue.expected ?? "valid value"}`;
+  const type = (issue.expected ?? "valid value").toLowerCase();
+  const expected = /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
   return `The ${label} field must be ${expected}.`;
 }

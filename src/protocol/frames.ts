@@ -28,11 +28,20 @@ export const UnsubscribeData = v.object({ channel: ChannelName });
 /** A client event (`client-*`); its `data` is relayed as raw text, so only the routing keys are validated. */
 export const ClientEventFrame = v.object({ event: v.string(), channel: v.string() });
 
-/** Presence `channel_data` after JSON decoding: `user_id` (string or number) and optional `user_info`. */
-export const PresenceChannelData = v.looseObject({
-  user_id: v.optional(v.union([v.pipe(v.string(), v.nonEmpty()), v.pipe(v.number(), v.finite())])),
-  user_info: v.optional(v.unknown()),
-});
+/** Any JSON object (valibot's object schemas alone would also let arrays through). */
+export const JsonObject = v.pipe(
+  v.custom<Record<string, unknown>>((input) => typeof input === "object" && input !== null && !Array.isArray(input)),
+  v.record(v.string(), v.unknown()),
+);
+
+/** Signed `channel_data` after JSON decoding: a JSON object whose optional `user_id` is a non-empty string or a number. */
+export const PresenceChannelData = v.pipe(
+  JsonObject,
+  v.looseObject({
+    user_id: v.optional(v.union([v.pipe(v.string(), v.nonEmpty()), v.pipe(v.number(), v.finite())])),
+    user_info: v.optional(v.unknown()),
+  }),
+);
 
 // --- outbound ------------------------------------------------------------------------------------------------
 

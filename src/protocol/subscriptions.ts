@@ -11,6 +11,7 @@ import {
   cacheMiss,
   memberAdded,
   memberRemoved,
+  JsonObject,
   PresenceChannelData,
   SubscribeData,
   subscriptionSucceeded,
@@ -26,19 +27,19 @@ export function subscribe(connection: Connection, app: App, state: AppState, dat
   const { channel: name, auth, channel_data: rawChannelData } = request.output;
   if (!isValidChannelName(name)) throw new PusherError("invalidChannelName");
 
-  const channelData = rawChannelData ? parseChannelData(rawChannelData) : undefined;
   const channel = state.channels.findOrNew(name);
+  const channelData = rawChannelData ? parseChannelData(rawChannelData, channel.kind.authenticated) : undefined;
   if (channel.kind.authenticated && !isChannelAuthValid(app, connection.socketId, name, auth, rawChannelData)) {
     throw new PusherError("unauthorized");
   }
   // channel_data is only trusted when it was signed, i.e. on private and presence channels.
-  const trusted = channel.kind.authenticated ? channelData : undefined;
-  const { joined, left } = channel.add(connection, { userId: userIdOf(trusted), data: trusted ?? {} });
+  const stored = channel.kind.authenticated ? (channelData ?? {}) : {};
+  const { joined, left } = channel.add(connection, { userId: userIdOf(stored), data: stored });
   state.channels.register(channel);
   connection.channels.set(name, channel);
 
-  if (joined) channel.broadcast(memberAdded(name, joined.data), connection);
-  if (left) channel.broadcast(memberRemoved(name, left.userId), connection);
+  if (joined) channel.broadcast(memberAdded(name, stored), connection);
+  if (left !== undefined) channel.broadcast(memberRemoved(name, left), connection);
   connection.send(subscriptionSucceeded(name, channel.presence?.snapshot()));
   if (channel.kind.cache) connection.send(channel.cachedFrame ?? cacheMiss(name));
 }
@@ -56,24 +57,24 @@ export function unsubscribe(connection: Connection, data: unknown): void {
 export function leaveChannel(connection: Connection, channel: Channel<Connection>): void {
   const { left } = channel.remove(connection);
   connection.channels.delete(channel.name);
-  if (left) channel.broadcast(memberRemoved(channel.name, left.userId));
+  if (left !== undefined) channel.broadcast(memberRemoved(channel.name, left));
   connection.state?.channels.removeIfEmpty(channel);
 }
 
-/** channel_data must be a JSON object; presence `user_id` must be a non-empty string or a number. */
-function parseChannelData(raw: string): Record<string, unknown> {
+/** channel_data must be a JSON object; on signed channels `user_id`, if any, a non-empty string or a number. */
+function parseChannelData(raw: string, signed: boolean): Record<string, unknown> {
   let decoded: unknown;
   try {
     decoded = JSON.parse(raw);
   } catch {
     throw new PusherError("invalidMessage");
   }
-  const result = v.safeParse(PresenceChannelData, decoded);
+  const result = v.safeParse(signed ? PresenceChannelData : JsonObject, decoded);
   if (!result.success) throw new PusherError("invalidMessage");
   return result.output;
 }
 
-function userIdOf(data: Record<string, unknown> | undefined): string | number | undefined {
-  const userId = data?.["user_id"];
+function userIdOf(data: Record<string, unknown>): string | number | undefined {
+  const userId = data["user_id"];
   return typeof userId === "string" || typeof userId === "number" ? userId : undefined;
 }

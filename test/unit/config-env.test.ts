@@ -1,0 +1,261 @@
+/** @module Environment configuration: Reverb's env names and defaults (reverb-behaviour.md §5), Laravel literals, one-line errors. */
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { DEFAULT_SERVER, mergeLayers } from "../../src/config/config.ts";
+import { envLayer } from "../../src/config/env-layer.ts";
+import { ConfigError } from "../../src/config/fields.ts";
+
+const CREDENTIALS = { REVERB_APP_ID: "123456", REVERB_APP_KEY: "reverb-key", REVERB_APP_SECRET: "reverb-secret" };
+
+/** Resolved settings from an environment alone (defaults underneath). */
+function fromEnv(env: Record<string, string>) {
+  return mergeLayers([envLayer(env)]);
+}
+
+/** The single env-configured app. */
+function appFrom(env: Record<string, string>) {
+  const { apps } = fromEnv({ ...CREDENTIALS, ...env });
+  assert.equal(apps.length, 1);
+  return apps[0]!;
+}
+
+/** Asserts that the environment is refused with exactly this one-line message. */
+function assertRejects(env: Record<string, string>, message: string): void {
+  assert.throws(() => envLayer(env), (error: unknown) => {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    assert.equal(error.message, message);
+    assert.ok(!error.message.includes("\n"), "message is one line");
+    return true;
+  });
+}
+
+describe("env: defaults", () => {
+  it("with nothing set, the server settings are Reverb's defaults and there is no app", () => {
+    const { server, apps, debug } = fromEnv({});
+    assert.deepEqual(server, {
+      host: "0.0.0.0",
+      port: 8080,
+      path: "",
+      hostname: null,
+      maxRequestSize: 10_000,
+      tls: null,
+      scalingEnabled: false,
+      scalingChannel: "reverb",
+      redis: { url: null, host: "127.0.0.1", port: 6379, username: null, password: null, database: 0 },
+    });
+    assert.deepEqual(apps, []);
+    assert.equal(debug, false);
+  });
+
+  it("an app with only credentials gets config/reverb.php's defaults", () => {
+    assert.deepEqual(appFrom({}), {
+      id: "123456",
+      key: "reverb-key",
+      secret: "reverb-secret",
+      pingInterval: 60,
+      activityTimeout: 30,
+      allowedOrigins: ["*"],
+      maxConnections: null,
+      maxMessageSize: 10_000,
+      acceptClientEventsFrom: "members",
+      rateLimiting: null,
+    });
+  });
+
+  it("ignores unrelated variables", () => {
+    assert.deepEqual(fromEnv({ PATH: "/bin", REVERB_PORT: "443", APP_ENV: "local" }).server, DEFAULT_SERVER);
+  });
+});
+
+describe("env: every server variable", () => {
+  it("reads REVERB_SERVER_*, REVERB_HOST, REVERB_MAX_REQUEST_SIZE, REVERB_SCALING_* and REDIS_*", () => {
+    const { server } = fromEnv({
+      REVERB_SERVER_HOST: "127.0.0.1",
+      REVERB_SERVER_PORT: "9000",
+      REVERB_SERVER_PATH: "ws",
+      REVERB_HOST: "ws.example.com",
+      REVERB_MAX_REQUEST_SIZE: "20000",
+      REVERB_SCALING_ENABLED: "true",
+      REVERB_SCALING_CHANNEL: "fanout",
+      REDIS_URL: "redis://cache:6380/2",
+      REDIS_HOST: "redis.internal",
+      REDIS_PORT: "6380",
+      REDIS_USERNAME: "default",
+      REDIS_PASSWORD: "s3cret",
+      REDIS_DB: "3",
+    });
+    assert.deepEqual(server, {
+      host: "127.0.0.1",
+      port: 9000,
+      path: "/ws",
+      hostname: "ws.example.com",
+      maxRequestSize: 20_000,
+      tls: null,
+      scalingEnabled: true,
+      scalingChannel: "fanout",
+      redis: { url: "redis://cache:6380/2", host: "redis.internal", port: 6380, username: "default", password: "s3cret", database: 3 },
+    });
+  });
+
+  it("normalizes REVERB_SERVER_PATH the way Reverb does", () => {
+    for (const [raw, expected] of [["ws", "/ws"], ["/ws", "/ws"], ["/ws/", "/ws"], [" /ws/ ", "/ws"], ["", ""], ["/", ""], ["a/b", "/a/b"]]) {
+      assert.equal(fromEnv({ REVERB_SERVER_PATH: raw! }).server.path, expected, `REVERB_SERVER_PATH=${JSON.stringify(raw)}`);
+    }
+  });
+});
+
+describe("env: every app variable", () => {
+  it("reads REVERB_APP_*", () => {
+    assert.deepEqual(
+      appFrom({
+        REVERB_APP_PING_INTERVAL: "15",
+        REVERB_APP_ACTIVITY_TIMEOUT: "120",
+        REVERB_APP_MAX_CONNECTIONS: "100",
+        REVERB_APP_MAX_MESSAGE_SIZE: "500000",
+        REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM: "all",
+        REVERB_APP_RATE_LIMITING_ENABLED: "true",
+        REVERB_APP_RATE_LIMIT_MAX_ATTEMPTS: "5",
+        REVERB_APP_RATE_LIMIT_DECAY_SECONDS: "2",
+        REVERB_APP_RATE_LIMIT_TERMINATE: "true",
+      }),
+      {
+        id: "123456",
+        key: "reverb-key",
+        secret: "reverb-secret",
+        pingInterval: 15,
+        activityTimeout: 120,
+        allowedOrigins: ["*"],
+        maxConnections: 100,
+        maxMessageSize: 500_000,
+        acceptClientEventsFrom: "all",
+        rateLimiting: { maxAttempts: 5, decaySeconds: 2, terminateOnLimit: true },
+      },
+    );
+  });
+
+  it("accept_client_events_from takes members, all and none", () => {
+    for (const mode of ["members", "all", "none"]) {
+      assert.equal(appFrom({ REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM: mode }).acceptClientEventsFrom, mode);
+    }
+  });
+
+  it("rate limiting enabled alone uses Reverb's env defaults (60 attempts / 60 s, no terminate)", () => {
+    assert.deepEqual(appFrom({ REVERB_APP_RATE_LIMITING_ENABLED: "true" }).rateLimiting, {
+      maxAttempts: 60,
+      decaySeconds: 60,
+      terminateOnLimit: false,
+    });
+  });
+
+  it("rate-limit numbers without REVERB_APP_RATE_LIMITING_ENABLED leave rate limiting off", () => {
+    assert.equal(appFrom({ REVERB_APP_RATE_LIMIT_MAX_ATTEMPTS: "5" }).rateLimiting, null);
+    assert.equal(appFrom({ REVERB_APP_RATE_LIMITING_ENABLED: "false", REVERB_APP_RATE_LIMIT_MAX_ATTEMPTS: "5" }).rateLimiting, null);
+  });
+});
+
+describe("env: Laravel's literal words", () => {
+  it("true, (true), false and (false) for booleans", () => {
+    for (const [raw, expected] of [["true", true], ["(true)", true], ["false", false], ["(false)", false]] as const) {
+      assert.equal(fromEnv({ REVERB_SCALING_ENABLED: raw }).server.scalingEnabled, expected, raw);
+      assert.equal(appFrom({ REVERB_APP_RATE_LIMITING_ENABLED: raw }).rateLimiting !== null, expected, raw);
+      const limited = appFrom({ REVERB_APP_RATE_LIMITING_ENABLED: "true", REVERB_APP_RATE_LIMIT_TERMINATE: raw });
+      assert.equal(limited.rateLimiting?.terminateOnLimit, expected, raw);
+    }
+  });
+
+  it("null, (null), empty, (empty) and an empty value mean no hostname / no Redis credentials", () => {
+    for (const raw of ["null", "(null)", "empty", "(empty)", ""]) {
+      const { server } = fromEnv({ REVERB_HOST: raw, REDIS_URL: raw, REDIS_USERNAME: raw, REDIS_PASSWORD: raw });
+      assert.equal(server.hostname, null, `REVERB_HOST=${raw}`);
+      assert.deepEqual([server.redis.url, server.redis.username, server.redis.password], [null, null, null], raw);
+    }
+  });
+
+  it("REDIS_PASSWORD=null, as in Laravel's stock .env, is no password", () => {
+    assert.equal(fromEnv({ REDIS_PASSWORD: "null" }).server.redis.password, null);
+  });
+
+  it("null, (null) and an empty value mean no connection limit", () => {
+    for (const raw of ["null", "(null)", ""]) {
+      assert.equal(appFrom({ REVERB_APP_MAX_CONNECTIONS: raw }).maxConnections, null, raw);
+    }
+  });
+
+  it("empty and (empty) mean no connection limit (env() reads them as \"\")", () => {
+    for (const raw of ["empty", "(empty)"]) {
+      assert.equal(appFrom({ REVERB_APP_MAX_CONNECTIONS: raw }).maxConnections, null, raw);
+    }
+  });
+
+  it("null, (null), empty and (empty) mean no path prefix (env() reads them as null / \"\")", () => {
+    for (const raw of ["null", "(null)", "empty", "(empty)"]) {
+      assert.equal(fromEnv({ REVERB_SERVER_PATH: raw }).server.path, "", `REVERB_SERVER_PATH=${raw}`);
+    }
+  });
+});
+
+describe("env: partial app credentials", () => {
+  it("names the missing variables when only REVERB_APP_ID is set", () => {
+    assertRejects(
+      { REVERB_APP_ID: "1" },
+      "REVERB_APP_ID is set but REVERB_APP_KEY and REVERB_APP_SECRET are not; set all three of REVERB_APP_ID, REVERB_APP_KEY, REVERB_APP_SECRET.",
+    );
+  });
+
+  it("names the one missing variable", () => {
+    assertRejects(
+      { REVERB_APP_ID: "1", REVERB_APP_SECRET: "s" },
+      "REVERB_APP_ID and REVERB_APP_SECRET are set but REVERB_APP_KEY is not; set all three of REVERB_APP_ID, REVERB_APP_KEY, REVERB_APP_SECRET.",
+    );
+  });
+
+  it("an empty credential counts as missing", () => {
+    assertRejects(
+      { REVERB_APP_ID: "", REVERB_APP_KEY: "k", REVERB_APP_SECRET: "s" },
+      "REVERB_APP_KEY and REVERB_APP_SECRET are set but REVERB_APP_ID is not; set all three of REVERB_APP_ID, REVERB_APP_KEY, REVERB_APP_SECRET.",
+    );
+  });
+
+  it("all three empty means no env app", () => {
+    assert.deepEqual(fromEnv({ REVERB_APP_ID: "", REVERB_APP_KEY: "", REVERB_APP_SECRET: "" }).apps, []);
+  });
+});
+
+describe("env: bad values are refused with the variable, the value and what is allowed", () => {
+  const cases: Array<[Record<string, string>, string]> = [
+    [{ REVERB_SERVER_PORT: "abc" }, 'REVERB_SERVER_PORT is "abc"; it must be an integer from 1 to 65535.'],
+    [{ REVERB_SERVER_PORT: "0" }, 'REVERB_SERVER_PORT is "0"; it must be an integer from 1 to 65535.'],
+    [{ REVERB_SERVER_PORT: "70000" }, 'REVERB_SERVER_PORT is "70000"; it must be an integer from 1 to 65535.'],
+    [{ REVERB_SERVER_PORT: "80.5" }, 'REVERB_SERVER_PORT is "80.5"; it must be an integer from 1 to 65535.'],
+    [{ REVERB_SERVER_HOST: "" }, 'REVERB_SERVER_HOST is ""; it must be a host name or IP address.'],
+    [{ REVERB_MAX_REQUEST_SIZE: "0" }, 'REVERB_MAX_REQUEST_SIZE is "0"; it must be a whole number, 1 or more.'],
+    [{ REVERB_SCALING_ENABLED: "maybe" }, 'REVERB_SCALING_ENABLED is "maybe"; it must be true or false.'],
+    [{ REDIS_PORT: "x" }, 'REDIS_PORT is "x"; it must be an integer from 1 to 65535.'],
+    [{ REDIS_DB: "-1" }, 'REDIS_DB is "-1"; it must be a whole number, 0 or more.'],
+    [
+      { ...CREDENTIALS, REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM: "everyone" },
+      'REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM is "everyone"; it must be one of "members", "all" or "none".',
+    ],
+    [{ ...CREDENTIALS, REVERB_APP_PING_INTERVAL: "0" }, 'REVERB_APP_PING_INTERVAL is "0"; it must be a whole number, 1 or more.'],
+    [{ ...CREDENTIALS, REVERB_APP_ACTIVITY_TIMEOUT: "soon" }, 'REVERB_APP_ACTIVITY_TIMEOUT is "soon"; it must be a whole number, 1 or more.'],
+    [{ ...CREDENTIALS, REVERB_APP_MAX_MESSAGE_SIZE: "-5" }, 'REVERB_APP_MAX_MESSAGE_SIZE is "-5"; it must be a whole number, 1 or more.'],
+    [{ ...CREDENTIALS, REVERB_APP_MAX_CONNECTIONS: "0" }, 'REVERB_APP_MAX_CONNECTIONS is "0"; it must be a whole number, 1 or more.'],
+    [{ ...CREDENTIALS, REVERB_APP_RATE_LIMITING_ENABLED: "sometimes" }, 'REVERB_APP_RATE_LIMITING_ENABLED is "sometimes"; it must be true or false.'],
+    [
+      { ...CREDENTIALS, REVERB_APP_RATE_LIMITING_ENABLED: "true", REVERB_APP_RATE_LIMIT_MAX_ATTEMPTS: "many" },
+      'REVERB_APP_RATE_LIMIT_MAX_ATTEMPTS is "many"; it must be a whole number, 1 or more.',
+    ],
+    [
+      { ...CREDENTIALS, REVERB_APP_RATE_LIMITING_ENABLED: "true", REVERB_APP_RATE_LIMIT_DECAY_SECONDS: "0" },
+      'REVERB_APP_RATE_LIMIT_DECAY_SECONDS is "0"; it must be a whole number, 1 or more.',
+    ],
+    [
+      { ...CREDENTIALS, REVERB_APP_RATE_LIMITING_ENABLED: "true", REVERB_APP_RATE_LIMIT_TERMINATE: "kill" },
+      'REVERB_APP_RATE_LIMIT_TERMINATE is "kill"; it must be true or false.',
+    ],
+  ];
+  for (const [env, message] of cases) {
+    it(message.split(";")[0]!, () => assertRejects(env, message));
+  }
+});

@@ -1,0 +1,240 @@
+/** @module The --config JSON file mirrors config/reverb.php: values, defaults, relative TLS paths, and one-line errors naming key and file. */
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { mergeLayers } from "../../src/config/config.ts";
+import { ConfigError } from "../../src/config/fields.ts";
+import { fileLayer } from "../../src/config/file-layer.ts";
+
+const FILE = "/etc/resound/reverb.json";
+const CREDENTIALS = { app_id: "123456", key: "reverb-key", secret: "reverb-secret" };
+
+/** Settings resolved from the file alone (defaults underneath). */
+function fromFile(json: unknown, file = FILE) {
+  return mergeLayers([fileLayer(json, file)]);
+}
+
+/** Asserts the file is refused with exactly this one-line message. */
+function assertRejects(json: unknown, message: string): void {
+  assert.throws(() => fileLayer(json, FILE), (error: unknown) => {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    assert.equal(error.message, message);
+    assert.ok(!error.message.includes("\n"), "message is one line");
+    return true;
+  });
+}
+
+describe("config file: values", () => {
+  it("reads a complete file", () => {
+    const { server, apps } = fromFile({
+      server: {
+        host: "127.0.0.1",
+        port: 9000,
+        path: "/ws/",
+        hostname: "ws.example.com",
+        options: { tls: { local_cert: "/certs/ws.crt", local_pk: "/certs/ws.key", passphrase: "pw", ca: "/certs/ca.pem", verify_peer: true } },
+        max_request_size: 50_000,
+        scaling: {
+          enabled: true,
+          channel: "fanout",
+          server: { url: "redis://r:6380", host: "redis.internal", port: 6380, username: "u", password: "p", database: 4 },
+        },
+      },
+      apps: [
+        {
+          ...CREDENTIALS,
+          allowed_origins: ["laravel.com", "*.laravel.com"],
+          ping_interval: 10,
+          activity_timeout: 45,
+          max_connections: 3,
+          max_message_size: 1_000_000,
+          accept_client_events_from: "all",
+          rate_limiting: { enabled: true, max_attempts: 5, decay_seconds: 2, terminate_on_limit: true },
+          options: { host: "localhost", port: 443, scheme: "https", useTLS: true },
+        },
+      ],
+    });
+    assert.deepEqual(server, {
+      host: "127.0.0.1",
+      port: 9000,
+      path: "/ws",
+      hostname: "ws.example.com",
+      maxRequestSize: 50_000,
+      tls: { cert: "/certs/ws.crt", key: "/certs/ws.key", passphrase: "pw", ca: "/certs/ca.pem", verifyPeer: true },
+      scalingEnabled: true,
+      scalingChannel: "fanout",
+      redis: { url: "redis://r:6380", host: "redis.internal", port: 6380, username: "u", password: "p", database: 4 },
+    });
+    assert.deepEqual(apps, [
+      {
+        id: "123456",
+        key: "reverb-key",
+        secret: "reverb-secret",
+        pingInterval: 10,
+        activityTimeout: 45,
+        allowedOrigins: ["laravel.com", "*.laravel.com"],
+        maxConnections: 3,
+        maxMessageSize: 1_000_000,
+        acceptClientEventsFrom: "all",
+        rateLimiting: { maxAttempts: 5, decaySeconds: 2, terminateOnLimit: true },
+      },
+    ]);
+  });
+
+  it("an app with only credentials gets config/reverb.php's defaults", () => {
+    assert.deepEqual(fromFile({ apps: [CREDENTIALS] }).apps, [
+      {
+        id: "123456",
+        key: "reverb-key",
+        secret: "reverb-secret",
+        pingInterval: 60,
+        activityTimeout: 30,
+        allowedOrigins: ["*"],
+        maxConnections: null,
+        maxMessageSize: 10_000,
+        acceptClientEventsFrom: "members",
+        rateLimiting: null,
+      },
+    ]);
+  });
+
+  it("accepts a numeric app_id and reads it as a string", () => {
+    assert.equal(fromFile({ apps: [{ ...CREDENTIALS, app_id: 654321 }] }).apps[0]!.id, "654321");
+  });
+
+  it("null values mean unset", () => {
+    const { server, apps } = fromFile({
+      server: { host: null, port: null, path: null, hostname: null, options: { tls: null }, max_request_size: null, scaling: null },
+      apps: [{ ...CREDENTIALS, ping_interval: null, max_connections: null, allowed_origins: null, rate_limiting: null }],
+    });
+    assert.equal(server.host, "0.0.0.0");
+    assert.equal(server.port, 8080);
+    assert.equal(server.path, "");
+    assert.equal(server.hostname, null);
+    assert.equal(server.tls, null);
+    assert.equal(server.maxRequestSize, 10_000);
+    assert.equal(server.scalingEnabled, false);
+    assert.equal(apps[0]!.pingInterval, 60);
+    assert.equal(apps[0]!.maxConnections, null);
+    assert.deepEqual(apps[0]!.allowedOrigins, ["*"]);
+    assert.equal(apps[0]!.rateLimiting, null);
+  });
+
+  it("an empty object changes nothing", () => {
+    const { server, apps } = fromFile({});
+    assert.equal(server.port, 8080);
+    assert.deepEqual(apps, []);
+  });
+
+  it("rate limiting: enabled with defaults, disabled, or enabled false", () => {
+    const app = (rate_limiting: unknown) => fromFile({ apps: [{ ...CREDENTIALS, rate_limiting }] }).apps[0]!.rateLimiting;
+    assert.deepEqual(app({ enabled: true }), { maxAttempts: 60, decaySeconds: 60, terminateOnLimit: false });
+    assert.equal(app({ enabled: false, max_attempts: 5 }), null);
+    assert.equal(app({ max_attempts: 5 }), null);
+  });
+
+  it("lists several apps in order", () => {
+    const apps = fromFile({ apps: [CREDENTIALS, { app_id: "2", key: "k2", secret: "s2" }] }).apps;
+    assert.deepEqual(apps.map((app) => app.id), ["123456", "2"]);
+  });
+});
+
+describe("config file: TLS paths", () => {
+  it("relative certificate paths resolve against the config file's directory", () => {
+    const { tls } = fromFile({ server: { options: { tls: { local_cert: "certs/ws.crt", local_pk: "./certs/ws.key", ca: "ca.pem" } } } }).server;
+    assert.deepEqual(tls, { cert: "/etc/resound/certs/ws.crt", key: "/etc/resound/./certs/ws.key", passphrase: null, ca: "/etc/resound/ca.pem", verifyPeer: false });
+  });
+
+  it("absolute certificate paths stay as they are", () => {
+    const { tls } = fromFile({ server: { options: { tls: { local_cert: "/srv/ws.crt", local_pk: "/srv/ws.key" } } } }).server;
+    assert.equal(tls?.cert, "/srv/ws.crt");
+    assert.equal(tls?.key, "/srv/ws.key");
+  });
+
+  it("resolves against a Windows config directory", () => {
+    const { tls } = fromFile({ server: { options: { tls: { local_cert: "ws.crt", local_pk: "D:\\keys\\ws.key" } } } }, "C:\\resound\\reverb.json").server;
+    assert.equal(tls?.cert, "C:\\resound\\ws.crt");
+    assert.equal(tls?.key, "D:\\keys\\ws.key");
+  });
+
+  it("TLS without local_cert or local_pk is off", () => {
+    assert.equal(fromFile({ server: { options: { tls: { local_cert: null, local_pk: null, verify_peer: false } } } }).server.tls, null);
+    assert.equal(fromFile({ server: { options: {} } }).server.tls, null);
+  });
+});
+
+describe("config file: unknown keys suggest the closest known key", () => {
+  it("at the top level", () => {
+    assertRejects({ serve: {} }, `Unknown key serve in ${FILE}; did you mean server?`);
+  });
+
+  it("in server", () => {
+    assertRejects({ server: { prot: 8080 } }, `Unknown key server.prot in ${FILE}; did you mean port?`);
+  });
+
+  it("in an app, even when the misspelled key leaves the real one missing", () => {
+    assertRejects({ apps: [{ app_id: "1", key: "k", secrett: "s" }] }, `Unknown key apps[0].secrett in ${FILE}; did you mean secret?`);
+  });
+
+  it("in an app that has every required key", () => {
+    assertRejects({ apps: [{ ...CREDENTIALS, secrett: "s" }] }, `Unknown key apps[0].secrett in ${FILE}; did you mean secret?`);
+  });
+
+  it("in server.options.tls", () => {
+    assertRejects({ server: { options: { tls: { local_crt: "a.crt" } } } }, `Unknown key server.options.tls.local_crt in ${FILE}; did you mean local_cert?`);
+  });
+
+  it("in server.scaling.server and apps[n].rate_limiting", () => {
+    assertRejects({ server: { scaling: { server: { prot: 1 } } } }, `Unknown key server.scaling.server.prot in ${FILE}; did you mean port?`);
+    assertRejects(
+      { apps: [CREDENTIALS, { ...CREDENTIALS, app_id: "2", key: "k2", rate_limiting: { enable: true } }] },
+      `Unknown key apps[1].rate_limiting.enable in ${FILE}; did you mean enabled?`,
+    );
+  });
+
+  it("lists the allowed keys when nothing is close", () => {
+    assertRejects(
+      { server: { xyzzy: 1 } },
+      `Unknown key server.xyzzy in ${FILE}; allowed here: host, port, path, hostname, options, max_request_size, scaling.`,
+    );
+  });
+});
+
+describe("config file: wrong values name the JSON path, the file, the value and what is allowed", () => {
+  const cases: Array<[unknown, string]> = [
+    [{ server: { port: "abc" } }, `server.port in ${FILE} is "abc"; it must be an integer from 1 to 65535.`],
+    [{ server: { port: 70000 } }, `server.port in ${FILE} is 70000; it must be an integer from 1 to 65535.`],
+    [{ server: { host: true } }, `server.host in ${FILE} is true; it must be a host name or IP address.`],
+    [{ server: { max_request_size: -1 } }, `server.max_request_size in ${FILE} is -1; it must be a whole number, 1 or more.`],
+    [{ server: { scaling: { enabled: "maybe" } } }, `server.scaling.enabled in ${FILE} is "maybe"; it must be true or false.`],
+    [{ server: { scaling: { server: { database: -1 } } } }, `server.scaling.server.database in ${FILE} is -1; it must be a whole number, 0 or more.`],
+    [{ apps: [{ ...CREDENTIALS, key: "" }] }, `apps[0].key in ${FILE} is ""; it must be a non-empty string.`],
+    [{ apps: [{ ...CREDENTIALS, app_id: true }] }, `apps[0].app_id in ${FILE} is true; it must be a non-empty string.`],
+    [{ apps: [{ ...CREDENTIALS, ping_interval: 0 }] }, `apps[0].ping_interval in ${FILE} is 0; it must be a whole number, 1 or more.`],
+    [{ apps: [{ ...CREDENTIALS, max_connections: 0 }] }, `apps[0].max_connections in ${FILE} is 0; it must be a whole number, 1 or more.`],
+    [
+      { apps: [{ ...CREDENTIALS, accept_client_events_from: "everyone" }] },
+      `apps[0].accept_client_events_from in ${FILE} is "everyone"; it must be one of "members", "all" or "none".`,
+    ],
+    [
+      { apps: [{ ...CREDENTIALS, allowed_origins: [] }] },
+      `apps[0].allowed_origins in ${FILE} is []; it must be a list of host patterns such as ["*"] or ["example.com", "*.example.com"].`,
+    ],
+    [{ apps: [{ ...CREDENTIALS, rate_limiting: { enabled: "maybe" } }] }, `apps[0].rate_limiting.enabled in ${FILE} is "maybe"; it must be true or false.`],
+    [{ apps: {} }, `apps in ${FILE} is {}; it must be a list of apps.`],
+    [{ apps: "123456" }, `apps in ${FILE} is "123456"; it must be a list of apps.`],
+  ];
+  for (const [json, message] of cases) {
+    it(message.split(" in ")[0]!, () => assertRejects(json, message));
+  }
+
+  it("a missing credential says what is expected, in plain words", () => {
+    assertRejects({ apps: [{ app_id: "1", key: "k" }] }, `apps[0].secret in ${FILE} is missing; it must be a non-empty string.`);
+  });
+
+  it("a top level that is not an object is refused", () => {
+    for (const [json, shown] of [["x", '"x"'], [42, "42"], [null, "null"], [[], "[]"], [[{}], "[{}]"]] as const) {
+      assertRejects(json, `${FILE} must contain a JSON object with "server" and/or "apps"; found ${shown}.`);
+    }
+  });
+});
