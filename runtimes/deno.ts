@@ -1,5 +1,6 @@
 /** @module Deno shim: Deno.serve with Deno.upgradeWebSocket. Start with `deno task start`. */
 
+import { createPrivateKey } from "node:crypto";
 import { main } from "../src/cli/main.ts";
 import { ListenError } from "../src/cli/host.ts";
 import type { Socket, WebSocketSession } from "../src/protocol/socket.ts";
@@ -10,15 +11,15 @@ const OPEN = 1;
 await main({
   ...processHost({ name: "deno", version: Deno.version.deno }),
   listen(core, { host, port, tls }) {
-    if (tls?.passphrase !== undefined || tls?.ca !== undefined || tls?.verifyPeer) {
-      throw new ListenError("tls", "Deno cannot use an encrypted key (passphrase), a CA bundle or verify_peer; use an unencrypted key");
+    if (tls?.ca !== undefined || tls?.verifyPeer) {
+      return Promise.reject(new ListenError("unsupported", "Deno.serve cannot verify client certificates; remove ca and verify_peer from server.options.tls"));
     }
     return new Promise((resolve, reject) => {
       try {
         const server = Deno.serve({
           hostname: host,
           port,
-          ...(tls && { cert: tls.cert, key: tls.key }),
+          ...(tls && { cert: tls.cert, key: plainKey(tls.key, tls.passphrase) }),
           onListen: ({ port: bound }) => resolve({ port: bound, close: () => server.shutdown() }),
           onError: () => Response.json({ error: "Internal server error." }, { status: 500 }),
         }, (request) =>
@@ -37,6 +38,16 @@ await main({
     });
   },
 });
+
+/** Deno.serve only takes unencrypted keys, so an encrypted one is decrypted here (a wrong passphrase throws). */
+function plainKey(key: string, passphrase: string | undefined): string {
+  if (passphrase === undefined) return key;
+  try {
+    return String(createPrivateKey({ key, passphrase }).export({ format: "pem", type: "pkcs8" }));
+  } catch (error) {
+    throw new ListenError("tls", error instanceof Error ? error.message : String(error));
+  }
+}
 
 /** Drives a session from a standard WebSocket. Deno answers pings itself and does not report control frames. */
 function attach(socket: WebSocket, session: WebSocketSession): void {
@@ -58,6 +69,7 @@ function listenError(error: unknown): ListenError {
   if (name === "AddrInUse") return new ListenError("in-use", message);
   if (name === "PermissionDenied") return new ListenError("permission", message);
   if (name === "AddrNotAvailable") return new ListenError("address", message);
-  if (/certificate|private key|pem|tls/i.test(message)) return new ListenError("tls", message);
+  if (error instanceof ListenError) return error;
+  if (/certificate|private key|pem|tls|key ?mismatch|not be consistent/i.test(message)) return new ListenError("tls", message);
   return new ListenError("other", message);
 }

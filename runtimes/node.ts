@@ -4,27 +4,21 @@ import { createAdaptorServer } from "@hono/node-server";
 import { createServer as createHttpsServer } from "node:https";
 import process from "node:process";
 import { main } from "../src/cli/main.ts";
-import { type Listener, ListenError } from "../src/cli/host.ts";
+import { type Listener, ListenError, type TlsMaterial } from "../src/cli/host.ts";
+import type { ResoundServer } from "../src/server.ts";
 import { createUpgradeListener } from "./node-websocket.ts";
 import { processHost } from "./process-host.ts";
 
 await main({
   ...processHost({ name: "node", version: process.versions.node }),
   listen(core, { host, port, tls }) {
-    const server = tls
-      ? createAdaptorServer({
-        fetch: (request) => core.fetch(request),
-        createServer: createHttpsServer,
-        serverOptions: {
-          cert: tls.cert,
-          key: tls.key,
-          ...(tls.passphrase !== undefined && { passphrase: tls.passphrase }),
-          ...(tls.ca !== undefined && { ca: tls.ca }),
-          requestCert: tls.verifyPeer,
-          rejectUnauthorized: tls.verifyPeer,
-        },
-      })
-      : createAdaptorServer({ fetch: (request) => core.fetch(request) });
+    let server;
+    try {
+      server = createServer(core, tls);
+    } catch (error) {
+      // Node checks the certificate, key and passphrase when the server is created.
+      return Promise.reject(new ListenError("tls", error instanceof Error ? error.message : String(error)));
+    }
     server.on("upgrade", createUpgradeListener(core));
     return new Promise<Listener>((resolve, reject) => {
       server.once("error", (error: NodeJS.ErrnoException) => reject(listenError(error)));
@@ -42,6 +36,23 @@ await main({
     });
   },
 });
+
+function createServer(core: ResoundServer, tls: TlsMaterial | null) {
+  return tls
+      ? createAdaptorServer({
+        fetch: (request) => core.fetch(request),
+        createServer: createHttpsServer,
+        serverOptions: {
+          cert: tls.cert,
+          key: tls.key,
+          ...(tls.passphrase !== undefined && { passphrase: tls.passphrase }),
+          ...(tls.ca !== undefined && { ca: tls.ca }),
+          requestCert: tls.verifyPeer,
+          rejectUnauthorized: tls.verifyPeer,
+        },
+      })
+      : createAdaptorServer({ fetch: (request) => core.fetch(request) });
+}
 
 function listenError(error: NodeJS.ErrnoException): ListenError {
   if (error.code === "EADDRINUSE") return new ListenError("in-use", error.message);

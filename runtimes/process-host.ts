@@ -12,6 +12,7 @@ export function processHost(runtime: Host["runtime"]): Omit<Host, "listen"> {
     env: process.env,
     // npm, bun and deno tasks run scripts from the package folder; INIT_CWD is where the user typed the command.
     cwd: process.env["INIT_CWD"] ?? process.cwd(),
+    platform: process.platform,
     readTextFile(path) {
       try {
         return readFileSync(path, "utf8");

@@ -3,12 +3,14 @@
 import type { LoadedConfig } from "../config/load-config.ts";
 import { VERSION } from "../version.ts";
 import type { Host } from "./host.ts";
+import type { TlsChoice } from "./tls.ts";
 
 const RUNTIME_NAMES = { node: "Node", bun: "Bun", deno: "Deno" } as const;
 
 /** The banner lines, joined. */
-export function banner(options: { host: Host; config: LoadedConfig; port: number; secure: boolean }): string {
-  const { host, config, port, secure } = options;
+export function banner(options: { host: Host; config: LoadedConfig; port: number; tls: TlsChoice }): string {
+  const { host, config, port, tls } = options;
+  const secure = tls.material !== null;
   const { server, apps } = config;
   const hostname = server.hostname && server.hostname !== server.host ? ` (${server.hostname})` : "";
   const publicHost = server.hostname ?? (server.host === "0.0.0.0" || server.host === "::" ? "localhost" : server.host);
@@ -19,6 +21,7 @@ export function banner(options: { host: Host; config: LoadedConfig; port: number
     `  WebSocket  ${secure ? "wss" : "ws"}://${base}/app/{key}`,
     `  HTTP API   ${secure ? "https" : "http"}://${base}/apps/{app id}`,
     `  Apps       ${apps.map((app) => `${app.id} (key ${app.key})`).join(", ")}`,
+    ...(tls.note ? [`  TLS        ${tls.note}`] : []),
     `  Scaling    ${server.scalingEnabled ? `on (Redis channel ${server.scalingChannel})` : "off"}`,
     `  Debug      ${config.debug ? "on" : "off"}`,
   ];

@@ -8,6 +8,9 @@ import type { ResoundServer } from "../server.ts";
 export interface TlsMaterial {
   readonly cert: string;
   readonly key: string;
+  /** Where they came from, for error messages. */
+  readonly certFile: string;
+  readonly keyFile: string;
   readonly passphrase?: string;
   readonly ca?: string;
   readonly verifyPeer: boolean;
@@ -30,7 +33,7 @@ export interface Listener {
 
 /** Why a listen attempt failed, phrased for the user by the CLI. */
 export class ListenError extends Error {
-  readonly reason: "in-use" | "permission" | "address" | "tls" | "other";
+  readonly reason: "in-use" | "permission" | "address" | "tls" | "unsupported" | "other";
   constructor(reason: ListenError["reason"], message: string) {
     super(message);
     this.reason = reason;
@@ -44,6 +47,8 @@ export interface Host {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The directory the user started in (npm's INIT_CWD when run through a package script). */
   readonly cwd: string;
+  /** `process.platform` (e.g. "darwin", "linux", "win32"): where Herd keeps certificates depends on it. */
+  readonly platform: string;
   /** File contents, or undefined when it does not exist; throws with a short reason when unreadable. */
   readTextFile(path: string): string | undefined;
   print(line: string): void;

@@ -8,6 +8,7 @@ import { type Flags, helpText, parseArgs } from "./args.ts";
 import { banner } from "./banner.ts";
 import { createConsoleLogger } from "./console-logger.ts";
 import { type Host, ListenError, type TlsMaterial } from "./host.ts";
+import { chooseTls, type TlsChoice } from "./tls.ts";
 
 /** How long shutdown may take before the process exits anyway (pusher-js clients will already have reconnected). */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -16,7 +17,7 @@ export const SHUTDOWN_GRACE_MS = 10_000;
 export async function main(host: Host): Promise<void> {
   let flags: Flags;
   let config: LoadedConfig;
-  let tls: TlsMaterial | null;
+  let tls: TlsChoice;
   try {
     flags = parseArgs(host.argv);
     if (flags["help"]) return finish(host, 0, helpText(`${host.runtime.name === "node" ? "npm" : host.runtime.name} start --`));
@@ -25,7 +26,7 @@ export async function main(host: Host): Promise<void> {
     if (config.server.scalingEnabled) {
       throw new ConfigError("Scaling over Redis (REVERB_SCALING_ENABLED / server.scaling.enabled) is not available in this version yet; unset it to run a single server.");
     }
-    tls = readTls(config, host);
+    tls = chooseTls(config, host);
   } catch (error) {
     if (error instanceof ConfigError) return fail(host, error.message);
     throw error;
@@ -41,13 +42,13 @@ export async function main(host: Host): Promise<void> {
   });
   let listener;
   try {
-    listener = await host.listen(core, { host: config.server.host, port: config.server.port, tls });
+    listener = await host.listen(core, { host: config.server.host, port: config.server.port, tls: tls.material });
   } catch (error) {
     await core.shutdown();
-    if (error instanceof ListenError) return fail(host, listenProblem(error, config));
+    if (error instanceof ListenError) return fail(host, listenProblem(error, config, tls.material));
     throw error;
   }
-  if (!flags["quiet"]) host.print(banner({ host, config, port: listener.port, secure: tls !== null }));
+  if (!flags["quiet"]) host.print(banner({ host, config, port: listener.port, tls }));
 
   let stopping = false;
   host.onShutdownSignal(() => {
@@ -65,33 +66,7 @@ export async function main(host: Host): Promise<void> {
   });
 }
 
-function readTls(config: LoadedConfig, host: Host): TlsMaterial | null {
-  const tls = config.server.tls;
-  if (!tls) return null;
-  const read = (path: string | null, what: string) => {
-    if (!path) throw new ConfigError(`server.options.tls needs both local_cert and local_pk; ${what} is missing.`);
-    let text: string | undefined;
-    try {
-      text = host.readTextFile(path);
-    } catch (error) {
-      throw new ConfigError(`The TLS ${what} ${path} cannot be read: ${error instanceof Error ? error.message : String(error)}.`);
-    }
-    if (text === undefined) throw new ConfigError(`The TLS ${what} ${path} does not exist.`);
-    return text;
-  };
-  const cert = read(tls.cert, "certificate (local_cert)");
-  // A PEM bundle may carry the key next to the certificate, as PHP's local_cert allows.
-  const key = tls.key ? read(tls.key, "key (local_pk)") : cert;
-  return {
-    cert,
-    key,
-    verifyPeer: tls.verifyPeer,
-    ...(tls.passphrase !== null && { passphrase: tls.passphrase }),
-    ...(tls.ca && { ca: read(tls.ca, "CA bundle (ca)") }),
-  };
-}
-
-function listenProblem(error: ListenError, config: LoadedConfig): string {
+function listenProblem(error: ListenError, config: LoadedConfig, tls: TlsMaterial | null): string {
   const { host, port } = config.server;
   switch (error.reason) {
     case "in-use":
@@ -101,10 +76,19 @@ function listenProblem(error: ListenError, config: LoadedConfig): string {
     case "address":
       return `Cannot listen on ${host}:${port}: ${error.message}; check --host or REVERB_SERVER_HOST.`;
     case "tls":
-      return `TLS setup failed: ${error.message}.`;
+      return `The TLS certificate ${tls?.certFile} and key ${tls?.keyFile} cannot be used: ${tlsHint(error.message)}.`;
+    case "unsupported":
+      return `${error.message}.`;
     default:
       return `Cannot listen on ${host}:${port}: ${error.message}.`;
   }
+}
+
+/** Runtimes word TLS failures differently; name the two common mistakes plainly. */
+function tlsHint(message: string): string {
+  if (/mismatch|not be consistent/i.test(message)) return `the key does not belong to the certificate (${message})`;
+  if (/decrypt|passphrase|bad password/i.test(message)) return `the passphrase is wrong (${message})`;
+  return message;
 }
 
 function fail(host: Host, message: string): void {

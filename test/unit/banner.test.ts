@@ -14,6 +14,7 @@ interface Options {
   server?: Partial<ServerSettings>;
   port?: number;
   secure?: boolean;
+  tlsNote?: string;
   runtime?: Host["runtime"];
   debug?: boolean;
   envFile?: string;
@@ -33,7 +34,9 @@ function render(options: Options = {}): string[] {
   };
   // banner() only reads the runtime from the host.
   const host = { runtime: options.runtime ?? { name: "node", version: "v22.11.0" } } as Host;
-  return banner({ host, config, port: options.port ?? server.port, secure: options.secure ?? false }).split("\n");
+  const material = options.secure ? { cert: "", key: "", certFile: "c.crt", keyFile: "c.key", verifyPeer: false } : null;
+  const tls = { material, note: options.tlsNote };
+  return banner({ host, config, port: options.port ?? server.port, tls }).split("\n");
 }
 
 /** The line Reverb prints. */
@@ -50,6 +53,12 @@ describe("banner: Reverb's Starting line", () => {
 
   it("says `secure ` when TLS is in use", () => {
     assert.equal(startingLine({ secure: true }), "Starting secure server on 0.0.0.0:8080");
+  });
+
+  it("explains the TLS choice (e.g. no Herd or Valet certificate) on its own line", () => {
+    const lines = render({ tlsNote: "no certificate for laravel.test in /h or /v; serving plain ws" });
+    assert.ok(lines.includes("  TLS        no certificate for laravel.test in /h or /v; serving plain ws"));
+    assert.ok(!render().some((line) => line.startsWith("  TLS")));
   });
 
   it("uses the bound port (e.g. when 0 was asked for)", () => {
