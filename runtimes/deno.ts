@@ -20,7 +20,7 @@ await main({
           hostname: host,
           port,
           ...(tls && { cert: tls.cert, key: plainKey(tls.key, tls.passphrase) }),
-          onListen: ({ port: bound }) => resolve({ port: bound, close: () => server.shutdown() }),
+          onListen: ({ port: bound }) => resolve({ port: bound, close: () => closeGracefully(server) }),
           onError: () => Response.json({ error: "Internal server error." }, { status: 500 }),
         }, (request) =>
           core.fetch(request, {
@@ -38,6 +38,15 @@ await main({
     });
   },
 });
+
+/** Open sockets, so shutdown can let their closing handshakes (4200) finish: Deno.serve's shutdown cuts them with 1001. */
+const open = new Set<WebSocket>();
+
+async function closeGracefully(server: Deno.HttpServer): Promise<void> {
+  const deadline = Date.now() + 3000;
+  while (open.size > 0 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 20));
+  await server.shutdown();
+}
 
 /** Deno.serve only takes unencrypted keys, so an encrypted one is decrypted here (a wrong passphrase throws). */
 function plainKey(key: string, passphrase: string | undefined): string {
@@ -57,9 +66,15 @@ function attach(socket: WebSocket, session: WebSocketSession): void {
     close: (code, reason) => socket.close(code, reason),
     ping: () => {}, // no API for control pings; such clients still get pusher:ping text frames
   };
-  socket.onopen = () => session.open(port);
+  socket.onopen = () => {
+    open.add(socket);
+    session.open(port);
+  };
   socket.onmessage = (event: MessageEvent) => session.message(event.data as string | ArrayBuffer);
-  socket.onclose = () => session.closed();
+  socket.onclose = () => {
+    open.delete(socket);
+    session.closed();
+  };
   socket.onerror = () => {};
 }
 

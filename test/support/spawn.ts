@@ -19,15 +19,18 @@ export const RUNTIMES: RuntimeName[] = (process.env["RESOUND_RUNTIMES"] ?? "node
 
 const BIN = join(ROOT, "node_modules", ".bin");
 
-/** The command a user types to start the server on `runtime`, with `args` after it. */
+/**
+ * The command a user types, in the directory they work in, to start the server on `runtime` with `args`.
+ * npm and deno record that directory as INIT_CWD themselves; Bun does not, so the spawner passes it.
+ */
 export function startCommand(runtime: RuntimeName, args: string[]): { command: string; args: string[] } {
   switch (runtime) {
     case "node":
-      return { command: "npm", args: ["start", "--silent", "--", ...args] };
+      return { command: "npm", args: ["--prefix", ROOT, "start", "--silent", "--", ...args] };
     case "bun":
-      return { command: join(BIN, "bun"), args: ["run", "start", ...args] };
+      return { command: join(BIN, "bun"), args: ["run", "--cwd", ROOT, "--silent", "start", ...args] };
     case "deno":
-      return { command: join(BIN, "deno"), args: ["task", "--quiet", "start", ...args] };
+      return { command: join(BIN, "deno"), args: ["task", "--cwd", ROOT, "--quiet", "start", ...args] };
   }
 }
 
@@ -101,7 +104,7 @@ export function runCli(runtime: RuntimeName, args: string[], options: Omit<Start
     if (value !== undefined && !/^(REVERB_|REDIS_|APP_ENV$|INIT_CWD$)/.test(key)) env[key] = value;
   }
   const child = spawn(command, fullArgs, {
-    cwd: ROOT,
+    cwd,
     env: { ...env, INIT_CWD: cwd, NO_COLOR: "1", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,

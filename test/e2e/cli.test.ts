@@ -1,0 +1,192 @@
+/** @module The CLI as a user runs it: help, version, one-line startup errors, .env handling, banner and SIGTERM. */
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { serverSdk, writeConfig } from "../support/e2e-server.ts";
+import { fixtureConfigFile } from "../support/fixtures.ts";
+import { freePort, ROOT, RUNTIMES, runToExit, startServer, tempDir, writeFile } from "../support/spawn.ts";
+import { connect } from "../support/ws-client.ts";
+
+const ESTABLISHED = /^\{"event":"pusher:connection_established"/;
+const SHUTTING_DOWN = '{"event":"pusher:error","data":"{\\"code\\":4200,\\"message\\":\\"Server is shutting down, please reconnect\\"}"}';
+
+/** A Laravel project's .env after `php artisan install:broadcasting` (comments, quotes, ${} references). */
+const LARAVEL_ENV = `APP_NAME=Laravel
+APP_ENV=local
+APP_URL=http://localhost
+
+# Broadcasting
+BROADCAST_CONNECTION=reverb
+
+REVERB_APP_ID=246810
+REVERB_APP_KEY="dotenv-key"
+REVERB_APP_SECRET='dotenv-secret'
+REVERB_PORT=8080
+REVERB_SCHEME=http
+
+VITE_REVERB_APP_KEY="\${REVERB_APP_KEY}"
+VITE_REVERB_PORT="\${REVERB_PORT}"
+`;
+
+/** The non-empty lines a failed start printed. */
+const lines = (output: string) => output.split("\n").filter((line) => line.trim() !== "");
+
+/** Connects to `key` and returns the first frame's text (connection_established or an error). */
+async function firstFrame(port: number, key: string): Promise<string> {
+  const client = await connect(`ws://127.0.0.1:${port}/app/${key}`);
+  try {
+    return (await client.next()).raw;
+  } finally {
+    await client.close();
+  }
+}
+
+for (const runtime of RUNTIMES) {
+  describe(runtime, () => {
+    it("prints every flag with --help and exits 0", async () => {
+      const { code, output } = await runToExit(runtime, ["--help"]);
+      assert.equal(code, 0);
+      for (const flag of ["host", "port", "path", "hostname", "config", "env-file", "debug", "help", "version"]) {
+        assert.match(output, new RegExp(`--${flag}\\b`), `--${flag} is listed`);
+      }
+    });
+
+    it("prints the package version with --version and exits 0", async () => {
+      const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+      const { code, output } = await runToExit(runtime, ["--version"]);
+      assert.equal(code, 0);
+      assert.equal(output.trim(), `Resound ${version}`);
+    });
+
+    const failures: Array<{ name: string; args: () => string[]; expect: RegExp }> = [
+      { name: "a port out of range", args: () => ["--port", "99999"], expect: /--port\b.*99999/ },
+      { name: "an unknown flag (with a suggestion)", args: () => ["--prot", "8080"], expect: /--prot\b.*--port/ },
+      {
+        name: "a config value of the wrong type",
+        args: () => ["--config", writeConfig([{ app_id: "1", key: "k", secret: "s", max_message_size: "big" }])],
+        expect: /apps\[3\]\.max_message_size\b.*"big"/,
+      },
+      {
+        name: "an unknown config key (with a suggestion)",
+        args: () => ["--config", writeConfig([{ app_id: "1", key: "k", secret: "s", ping_intervall: 5 }])],
+        expect: /apps\[3\]\.ping_intervall\b.*ping_interval/,
+      },
+      {
+        name: "a JSON syntax error (with line and column)",
+        args: () => ["--config", writeFile(tempDir(), "reverb.json", '{\n  "apps": [\n    {"app_id": "1",}\n  ]\n}')],
+        expect: /not valid JSON.*line 3, column \d+/,
+      },
+      {
+        name: "two apps with the same app_id",
+        args: () => ["--config", writeConfig([{ app_id: "123456", key: "another-key", secret: "s" }])],
+        expect: /app_id "123456"/,
+      },
+      {
+        name: "no app at all (naming the env variables)",
+        args: () => [],
+        expect: /REVERB_APP_ID.*REVERB_APP_KEY.*REVERB_APP_SECRET/,
+      },
+      {
+        name: "a missing --env-file",
+        args: () => ["--env-file", "/nonexistent/reverb.env"],
+        expect: /--env-file \/nonexistent\/reverb\.env/,
+      },
+    ];
+    for (const failure of failures) {
+      it(`exits 1 with one line on ${failure.name}`, async () => {
+        const { code, output } = await runToExit(runtime, failure.args());
+        assert.equal(code, 1, output);
+        assert.equal(lines(output).length, 1, `exactly one line:\n${output}`);
+        assert.match(output, failure.expect);
+      });
+    }
+
+    it("exits 1 with a clear message when the port is taken", async () => {
+      const blocker = createServer();
+      const port = await freePort();
+      await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
+      try {
+        const config = writeFile(tempDir(), "reverb.json", fixtureConfigFile());
+        const { code, output } = await runToExit(runtime, ["--host", "127.0.0.1", "--port", String(port), "--config", config]);
+        assert.equal(code, 1, output);
+        assert.equal(lines(output).length, 1, output);
+        assert.match(output, new RegExp(`${port}.*already in use`));
+      } finally {
+        await new Promise((resolve) => blocker.close(resolve));
+      }
+    });
+
+    it("reads the Laravel .env of the directory it is started in", async () => {
+      const cwd = tempDir();
+      writeFile(cwd, ".env", LARAVEL_ENV);
+      const server = await startServer(runtime, { cwd });
+      try {
+        assert.match(await firstFrame(server.port, "dotenv-key"), ESTABLISHED);
+        const sdk = serverSdk(server.port, { appId: "246810", key: "dotenv-key", secret: "dotenv-secret" });
+        assert.deepEqual(await (await sdk.get({ path: "/connections" })).json(), { connections: 0 });
+      } finally {
+        await server.stop();
+      }
+    });
+
+    it("lets real environment variables override the .env file", async () => {
+      const cwd = tempDir();
+      writeFile(cwd, ".env", LARAVEL_ENV);
+      const server = await startServer(runtime, { cwd, env: { REVERB_APP_KEY: "env-key" } });
+      try {
+        assert.match(await firstFrame(server.port, "env-key"), ESTABLISHED);
+        assert.match(await firstFrame(server.port, "dotenv-key"), /"code\\":4001/);
+      } finally {
+        await server.stop();
+      }
+    });
+
+    it("reads --env-file relative to the directory it is started in", async () => {
+      const cwd = tempDir();
+      writeFile(cwd, ".env", "REVERB_APP_ID=1\nREVERB_APP_KEY=cwd-key\nREVERB_APP_SECRET=s\n");
+      writeFile(cwd, "reverb.env", LARAVEL_ENV.replace('"dotenv-key"', "file-key"));
+      const server = await startServer(runtime, { cwd, args: ["--env-file", "reverb.env"] });
+      try {
+        assert.match(await firstFrame(server.port, "file-key"), ESTABLISHED);
+        assert.match(await firstFrame(server.port, "cwd-key"), /"code\\":4001/);
+      } finally {
+        await server.stop();
+      }
+    });
+
+    it("prints the banner, then on SIGTERM sends every client 4200 and close 4200 and exits 0", async () => {
+      const server = await startServer(runtime, { args: ["--config", writeConfig()] });
+      const port = server.port;
+      assert.match(server.output(), new RegExp(`^Starting server on 127\\.0\\.0\\.1:${port}$`, "m"));
+      const idle = await connect(`ws://127.0.0.1:${port}/app/reverb-key`);
+      const subscribed = await connect(`ws://127.0.0.1:${port}/app/reverb-key`);
+      try {
+        for (const client of [idle, subscribed]) assert.match((await client.next()).raw, ESTABLISHED);
+        subscribed.send({ event: "pusher:subscribe", data: { channel: "shutdown-test" } });
+        assert.equal((await subscribed.next()).event, "pusher_internal:subscription_succeeded");
+
+        const started = Date.now();
+        const exited = server.stop("SIGTERM");
+        for (const client of [idle, subscribed]) {
+          assert.equal((await client.next(5000)).raw, SHUTTING_DOWN);
+          assert.equal((await client.closed).code, 4200);
+        }
+        const { code, signal } = await exited;
+        assert.ok(Date.now() - started < 10_000, "exits within 10 s");
+        // npm re-raises a signal it received on itself once the script exited, so `npm start` reports
+        // SIGTERM even when the server exited 0; bun and deno pass the server's exit code through.
+        const clean = code === 0 || (runtime === "node" && code === null && signal === "SIGTERM");
+        assert.ok(clean, `clean exit, got code ${code} signal ${signal}`);
+        const afterBanner = server.output().slice(server.output().indexOf("Starting server on"));
+        assert.match(afterBanner, /Gracefully terminating connections\./);
+        assert.doesNotMatch(afterBanner, /Error|at \S+ \(/, "nothing went wrong while shutting down");
+      } finally {
+        await Promise.all([idle.close(), subscribed.close()]);
+        await server.stop("SIGKILL");
+      }
+    });
+  });
+}
