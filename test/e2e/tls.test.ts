@@ -52,7 +52,7 @@ function httpsGet(port: number, path: string, ca: string, servername = HOST): Pr
 /** Opens wss://…/app/{key} with certificate verification and returns the first frame. */
 function wssFirstFrame(port: number, ca: string, servername = HOST): Promise<string> {
   return new Promise((resolve, reject) => {
-    const options: WebSocket.ClientOptions = { ca, servername };
+    const options: WebSocket.ClientOptions & { servername: string } = { ca, servername };
     const socket = new WebSocket(`wss://127.0.0.1:${port}/app/${APP_A.key}`, options);
     const timer = setTimeout(() => reject(new Error("no frame over wss")), 5000);
     socket.once("message", (data: Buffer) => {
