@@ -5,6 +5,11 @@ import { Channel, type Subscriber, type Topics } from "./channel.ts";
 /** The channels of one app on this node, in creation order. */
 export class ChannelManager<S extends Subscriber = Subscriber> {
   readonly channels = new Map<string, Channel<S>>();
+  /**
+   * Cache channels: the last event sent on each, replayed verbatim to new subscribers. Kept while the channel
+   * has subscribers on this node or another one, so it lives beside the channels rather than in them.
+   */
+  readonly cache = new Map<string, string>();
   private readonly topics: Topics<S> | undefined;
   private readonly topicPrefix: string;
 
@@ -23,9 +28,14 @@ export class ChannelManager<S extends Subscriber = Subscriber> {
     return this.channels.get(name) ?? new Channel<S>(name, this.topics, this.topicPrefix);
   }
 
-  /** Registers a channel once its first subscription succeeded, so failed subscribes leave nothing behind. */
-  register(channel: Channel<S>): void {
-    if (!this.channels.has(channel.name)) this.channels.set(channel.name, channel);
+  /**
+   * Registers a channel once its first subscription succeeded, so failed subscribes leave nothing behind.
+   * Returns true when the channel was not registered before.
+   */
+  register(channel: Channel<S>): boolean {
+    if (this.channels.has(channel.name)) return false;
+    this.channels.set(channel.name, channel);
+    return true;
   }
 
   /** Drops the channel when its last subscriber has gone; returns true when it was removed. */

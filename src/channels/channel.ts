@@ -1,4 +1,4 @@
-/** @module A channel on this node: its subscribers, presence roster and cached event; behaviour by kind, no subclass tree. */
+/** @module A channel on this node: its subscribers and presence roster; behaviour by kind, no subclass tree. */
 
 import { channelKind, type ChannelKind } from "./channel-kind.ts";
 import { PresenceRoster } from "./presence.ts";
@@ -33,8 +33,6 @@ export class Channel<S extends Subscriber = Subscriber> {
   readonly kind: ChannelKind;
   readonly subscribers = new Map<S, Subscription>();
   readonly presence: PresenceRoster | undefined;
-  /** Cache channels: the last event frame sent on the channel, replayed verbatim to new subscribers. */
-  cachedFrame: string | undefined;
   private readonly topics: Topics<S> | undefined;
   /** The runtime topic of this channel; unique across apps. */
   private readonly topic: string;
@@ -45,12 +43,6 @@ export class Channel<S extends Subscriber = Subscriber> {
     this.presence = this.kind.presence ? new PresenceRoster() : undefined;
     this.topics = topics;
     this.topic = topicPrefix + name;
-  }
-
-  /** Delivers an event frame (API or client event) to every subscriber but `except`; cache channels keep it. */
-  publish(frame: string, except?: S): void {
-    if (this.kind.cache) this.cachedFrame = frame;
-    this.broadcast(frame, except);
   }
 
   /** Sends one already-encoded frame to every subscriber but `except`; never awaits. */

@@ -11,6 +11,12 @@ export interface Member {
   sockets: number;
 }
 
+/** A member as another node reported it. */
+export interface OtherMember {
+  readonly userId: string | number;
+  readonly data: Record<string, unknown>;
+}
+
 /** Members of one presence channel, keyed by user_id compared as a string (1 and "1" are one user). */
 export class PresenceRoster {
   readonly members = new Map<string, Member>();
@@ -57,20 +63,27 @@ export class PresenceRoster {
     return member.userId;
   }
 
-  /** Distinct users; subscriptions without user_id together count as one (Reverb's `user_count`). */
-  userCount(): number {
-    return this.members.size + (this.anonymous > 0 ? 1 : 0);
+  /**
+   * Distinct users, here and in `elsewhere` (members on other nodes, by user key); subscriptions without
+   * user_id together count as one (Reverb's `user_count`).
+   */
+  userCount(elsewhere?: ReadonlyMap<string, OtherMember>): number {
+    let count = this.members.size + (this.anonymous > 0 ? 1 : 0);
+    for (const key of elsewhere?.keys() ?? []) if (!this.members.has(key)) count++;
+    return count;
   }
 
-  /** The member list for `subscription_succeeded`. */
-  snapshot(): PresenceSnapshot {
+  /** The member list for `subscription_succeeded`: this node's members, then those only on other nodes. */
+  snapshot(elsewhere?: ReadonlyMap<string, OtherMember>): PresenceSnapshot {
     if (this.anonymous > 0) return { count: 0, ids: [], hash: [] };
     const ids: Array<string | number> = [];
     const hash: Record<string, unknown> = Object.create(null);
-    for (const [key, member] of this.members) {
+    const add = (key: string, member: OtherMember) => {
       ids.push(member.userId);
       hash[key] = member.data["user_info"] ?? null;
-    }
+    };
+    for (const [key, member] of this.members) add(key, member);
+    for (const [key, member] of elsewhere ?? []) if (!this.members.has(key)) add(key, member);
     return { count: ids.length, ids, hash };
   }
 }

@@ -8,7 +8,7 @@ import type { TlsChoice } from "./tls.ts";
 const RUNTIME_NAMES = { node: "Node", bun: "Bun", deno: "Deno" } as const;
 
 /** The banner lines, joined. */
-export function banner(options: { host: Host; config: LoadedConfig; port: number; tls: TlsChoice }): string {
+export function banner(options: { host: Host; config: LoadedConfig; port: number; tls: TlsChoice; cluster?: string | undefined }): string {
   const { host, config, port, tls } = options;
   const secure = tls.material !== null;
   const { server, apps } = config;
@@ -22,7 +22,7 @@ export function banner(options: { host: Host; config: LoadedConfig; port: number
     `  HTTP API   ${secure ? "https" : "http"}://${base}/apps/{app id}`,
     `  Apps       ${apps.map((app) => `${app.id} (key ${app.key})`).join(", ")}`,
     ...(tls.note ? [`  TLS        ${tls.note}`] : []),
-    `  Scaling    ${server.scalingEnabled ? `on (Redis channel ${server.scalingChannel})` : "off"}`,
+    `  Scaling    ${options.cluster ? `on (${options.cluster})` : "off"}`,
     `  Debug      ${config.debug ? "on" : "off"}`,
   ];
   if (config.envFile) lines.push(`  .env       ${config.envFile}`);

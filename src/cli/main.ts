@@ -2,7 +2,10 @@
 
 import { loadConfig, type LoadedConfig } from "../config/load-config.ts";
 import { ConfigError } from "../config/fields.ts";
+import type { Hub } from "../protocol/hub.ts";
 import { createServer } from "../server.ts";
+import { systemClock } from "../support/clock.ts";
+import type { Logger } from "../support/logger.ts";
 import { VERSION } from "../version.ts";
 import { type Flags, helpText, parseArgs } from "./args.ts";
 import { banner } from "./banner.ts";
@@ -23,9 +26,6 @@ export async function main(host: Host): Promise<void> {
     if (flags["help"]) return finish(host, 0, helpText(`${host.runtime.name === "node" ? "npm" : host.runtime.name} start --`));
     if (flags["version"]) return finish(host, 0, `Resound ${VERSION}`);
     config = loadConfig({ flags, env: host.env, cwd: host.cwd, readTextFile: (path) => host.readTextFile(path) });
-    if (config.server.scalingEnabled) {
-      throw new ConfigError("Scaling over Redis (REVERB_SCALING_ENABLED / server.scaling.enabled) is not available in this version yet; unset it to run a single server.");
-    }
     tls = chooseTls(config, host);
   } catch (error) {
     if (error instanceof ConfigError) return fail(host, error.message);
@@ -33,12 +33,21 @@ export async function main(host: Host): Promise<void> {
   }
 
   const logger = createConsoleLogger((line) => host.print(line), (line) => host.printError(line), config.debug);
+  let cluster: Awaited<ReturnType<typeof joinCluster>> | undefined;
+  if (config.server.scalingEnabled) {
+    try {
+      cluster = await joinCluster(config, logger);
+    } catch (error) {
+      return fail(host, error instanceof Error ? error.message : String(error));
+    }
+  }
   const core = createServer({
     apps: config.apps,
     path: config.server.path,
     maxRequestSize: config.server.maxRequestSize,
     logger,
     ...(host.topics && { topics: host.topics }),
+    ...(cluster && { createBroker: cluster.createBroker }),
   });
   let listener;
   try {
@@ -48,7 +57,7 @@ export async function main(host: Host): Promise<void> {
     if (error instanceof ListenError) return fail(host, listenProblem(error, config, tls.material));
     throw error;
   }
-  if (!flags["quiet"]) host.print(banner({ host, config, port: listener.port, tls }));
+  if (!flags["quiet"]) host.print(banner({ host, config, port: listener.port, tls, cluster: cluster?.description }));
 
   let stopping = false;
   host.onShutdownSignal(() => {
@@ -64,6 +73,19 @@ export async function main(host: Host): Promise<void> {
         host.exit(0);
       });
   });
+}
+
+/** Connects to Redis (loading ioredis only now) and returns how to build the cluster broker. */
+async function joinCluster(config: LoadedConfig, logger: Logger) {
+  const { connectRedis } = await import("../scaling/connect-redis.ts");
+  const { ClusterBroker, newNodeId } = await import("../scaling/cluster-broker.ts");
+  const channel = config.server.scalingChannel;
+  const pubsub = await connectRedis(config.server.redis, channel);
+  const nodeId = newNodeId();
+  return {
+    description: `Redis channel "${channel}" at ${pubsub.address}, node ${nodeId}`,
+    createBroker: (hub: Hub) => new ClusterBroker(hub, pubsub, { channel, nodeId, clock: systemClock, logger }),
+  };
 }
 
 function listenProblem(error: ListenError, config: LoadedConfig, tls: TlsMaterial | null): string {

@@ -22,8 +22,9 @@ export function createApiRoutes(broker: Broker, authenticate: MiddlewareHandler<
       if (event.info === undefined) return c.json({});
       const requested = parseInfo(event.info);
       const channels: Record<string, unknown> = {};
+      const counts = requested.has("subscription_count");
       for (const name of event.channels) {
-        channels[name] = channelAttributes(name, await broker.channel(c.var.app, name), requested);
+        channels[name] = channelAttributes(name, await broker.channel(c.var.app, name, counts), requested);
       }
       return c.json({ channels });
     }],
@@ -35,8 +36,9 @@ export function createApiRoutes(broker: Broker, authenticate: MiddlewareHandler<
       if (!batch.some((item) => item.info !== undefined)) return c.json({ batch: [] });
       const results = [];
       for (const item of batch) {
-        const facts = item.info === undefined ? undefined : await broker.channel(c.var.app, item.channel);
-        results.push(channelAttributes(item.channel, facts, parseInfo(item.info)));
+        const requested = parseInfo(item.info);
+        const facts = item.info === undefined ? undefined : await broker.channel(c.var.app, item.channel, requested.has("subscription_count"));
+        results.push(channelAttributes(item.channel, facts, requested));
       }
       return c.json({ batch: results });
     }],
@@ -44,15 +46,16 @@ export function createApiRoutes(broker: Broker, authenticate: MiddlewareHandler<
       const prefix = c.req.query("filter_by_prefix") ?? "";
       const requested = parseInfo(c.req.query("info"));
       const channels: Record<string, unknown> = {};
-      for (const facts of await broker.channels(c.var.app)) {
+      for (const facts of await broker.channels(c.var.app, requested.has("subscription_count"))) {
         if (facts.name.startsWith(prefix)) channels[facts.name] = channelAttributes(facts.name, facts, requested);
       }
       return c.json({ channels });
     }],
     ["GET", "/channels/:channelName", async (c) => {
       const name = pathParam(c, "channelName");
-      const facts = await broker.channel(c.var.app, name);
-      return c.json({ occupied: facts !== undefined, ...channelAttributes(name, facts, parseInfo(c.req.query("info"))) });
+      const requested = parseInfo(c.req.query("info"));
+      const facts = await broker.channel(c.var.app, name, requested.has("subscription_count"));
+      return c.json({ occupied: facts !== undefined, ...channelAttributes(name, facts, requested) });
     }],
     ["GET", "/channels/:channelName/users", async (c) => {
       const name = pathParam(c, "channelName");

@@ -35,5 +35,6 @@ export function handleClientEvent(
   if (app.acceptClientEventsFrom === "members" && !membership) throw new PusherError("notAMember");
 
   const relayed = clientEvent(event, name, rawMember(text, "data"), membership?.userId);
-  state.channels.find(name)?.publish(relayed, connection);
+  connection.hub.deliver(state, name, relayed, connection);
+  connection.hub.cluster.clientEvent(app.id, name, relayed, connection.socketId);
 }

@@ -8,7 +8,9 @@ import type { Clock, StopTimer } from "../support/clock.ts";
 import type { Logger } from "../support/logger.ts";
 import type { RandomInt } from "../support/random.ts";
 import { Connection } from "./connection.ts";
-import { channelEvent } from "./frames.ts";
+import { channelKind } from "../channels/channel-kind.ts";
+import { type ClusterPort, SINGLE_NODE } from "./cluster.ts";
+import { channelEvent, memberAdded, memberRemoved } from "./frames.ts";
 import { sweepHeartbeats } from "./heartbeat.ts";
 
 /** One app's connections and channels on this node. */
@@ -55,6 +57,8 @@ export class Hub {
   private readonly topics: Topics<Connection> | undefined;
   private readonly states = new Map<string, AppState>();
   private stopHeartbeat: StopTimer | undefined;
+  /** The rest of the cluster; a scaling broker replaces it when it starts. */
+  cluster: ClusterPort = SINGLE_NODE;
 
   constructor(options: HubOptions) {
     this.apps = options.apps;
@@ -102,14 +106,53 @@ export class Hub {
     if (state.connections.get(connection.socketId) === connection) state.connections.delete(connection.socketId);
   }
 
-  /** Delivers an HTTP API event to this node's subscribers; encodes once per channel. */
+  /** Delivers an HTTP API event (from this node or another) to this node's subscribers; encodes once per channel. */
   publish(app: App, event: ApiEvent): void {
-    const state = this.states.get(app.id);
-    if (!state) return;
+    const state = this.state(app);
     const except = event.socketId === undefined ? undefined : state.connections.get(event.socketId);
-    for (const name of event.channels) {
-      const channel = state.channels.find(name);
-      if (channel) channel.publish(channelEvent(event.name, name, event.data), except);
+    for (const name of event.channels) this.deliver(state, name, channelEvent(event.name, name, event.data), except);
+  }
+
+  /** Delivers an encoded event frame (another node's client event) to this node's subscribers but `socketId`. */
+  relay(app: App, channel: string, frame: string, socketId: string): void {
+    const state = this.state(app);
+    this.deliver(state, channel, frame, state.connections.get(socketId));
+  }
+
+  /**
+   * Sends an event frame to this node's subscribers of `name` but `except`, never awaiting. Cache channels keep
+   * the frame while the channel has subscribers on any node.
+   */
+  deliver(state: AppState, name: string, frame: string, except?: Connection): void {
+    const channel = state.channels.find(name);
+    if ((channel?.kind ?? channelKind(name)).cache && (channel || this.cluster.occupiedElsewhere(state.app.id, name))) {
+      state.channels.cache.set(name, frame);
+    }
+    channel?.broadcast(frame, except);
+  }
+
+  // --- presence changes on other nodes (called by the cluster broker) ---
+
+  /** Whether a user is a presence member of the channel on this node. */
+  hasLocalMember(app: App, channel: string, userKey: string): boolean {
+    return this.states.get(app.id)?.channels.find(channel)?.presence?.members.has(userKey) ?? false;
+  }
+
+  /** A user became present in the cluster: tell this node's subscribers (`data` is its channel_data). */
+  memberAppeared(app: App, channel: string, data: Record<string, unknown>): void {
+    this.states.get(app.id)?.channels.find(channel)?.broadcast(memberAdded(channel, data));
+  }
+
+  /** A user left the whole cluster: tell this node's subscribers. */
+  memberDisappeared(app: App, channel: string, userId: string | number): void {
+    this.states.get(app.id)?.channels.find(channel)?.broadcast(memberRemoved(channel, userId));
+  }
+
+  /** Drops a cached event once no node has subscribers on the channel. */
+  forgetCacheIfVacant(app: App, channel: string): void {
+    const state = this.states.get(app.id);
+    if (state && !state.channels.find(channel) && !this.cluster.occupiedElsewhere(app.id, channel)) {
+      state.channels.cache.delete(channel);
     }
   }
 

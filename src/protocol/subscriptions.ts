@@ -34,14 +34,21 @@ export function subscribe(connection: Connection, app: App, state: AppState, dat
   }
   // channel_data is only trusted when it was signed, i.e. on private and presence channels.
   const stored = channel.kind.authenticated ? (channelData ?? {}) : {};
-  const { joined, left } = channel.add(connection, { userId: userIdOf(stored), data: stored });
-  state.channels.register(channel);
+  const userId = userIdOf(stored);
+  const { joined, left } = channel.add(connection, { userId, data: stored });
+  const cluster = connection.hub.cluster;
+  if (state.channels.register(channel)) cluster.occupied(app.id, name);
   connection.channels.set(name, channel);
 
-  if (joined) channel.broadcast(memberAdded(name, stored), connection);
-  if (left !== undefined) channel.broadcast(memberRemoved(name, left), connection);
-  connection.send(subscriptionSucceeded(name, channel.presence?.snapshot()));
-  if (channel.kind.cache) connection.send(channel.cachedFrame ?? cacheMiss(name));
+  const elsewhere = channel.kind.presence ? cluster.remoteMembers(app.id, name) : undefined;
+  if (joined) {
+    if (userId !== undefined) cluster.joined(app.id, name, userId, stored);
+    // A user already present on another node was announced there and replicated here: no second member_added.
+    if (userId === undefined || !elsewhere?.has(String(userId))) channel.broadcast(memberAdded(name, stored), connection);
+  }
+  if (left !== undefined) announceLeave(connection, channel, left, connection);
+  connection.send(subscriptionSucceeded(name, channel.presence?.snapshot(elsewhere)));
+  if (channel.kind.cache) connection.send(state.channels.cache.get(name) ?? cacheMiss(name));
 }
 
 // https://pusher.com/docs/channels/library_auth_reference/pusher-websockets-protocol/#pusher-unsubscribe-client-pusher-channels
@@ -57,8 +64,20 @@ export function unsubscribe(connection: Connection, data: unknown): void {
 export function leaveChannel(connection: Connection, channel: Channel<Connection>): void {
   const { left } = channel.remove(connection);
   connection.channels.delete(channel.name);
-  if (left !== undefined) channel.broadcast(memberRemoved(channel.name, left));
-  connection.state?.channels.removeIfEmpty(channel);
+  if (left !== undefined) announceLeave(connection, channel, left);
+  const state = connection.state;
+  if (state?.channels.removeIfEmpty(channel)) {
+    connection.hub.cluster.vacated(state.app.id, channel.name);
+    connection.hub.forgetCacheIfVacant(state.app, channel.name);
+  }
+}
+
+/** A user's last socket on this node left: report it, and tell subscribers unless the user is still on another node. */
+function announceLeave(connection: Connection, channel: Channel<Connection>, userId: string | number, except?: Connection): void {
+  const app = connection.app!;
+  const cluster = connection.hub.cluster;
+  cluster.left(app.id, channel.name, userId);
+  if (!cluster.remoteMembers(app.id, channel.name)?.has(String(userId))) channel.broadcast(memberRemoved(channel.name, userId), except);
 }
 
 /** channel_data must be a JSON object; on signed channels `user_id`, if any, a non-empty string or a number. */

@@ -18,10 +18,13 @@ export interface ChannelFacts {
 export interface Broker {
   /** Delivers an API event to subscribers on every node. */
   publish(app: App, event: ApiEvent): Promise<void>;
-  /** The channel's facts, or undefined when no node has a subscriber. */
-  channel(app: App, name: string): Promise<ChannelFacts | undefined>;
-  /** Every occupied channel of the app. */
-  channels(app: App): Promise<ChannelFacts[]>;
+  /**
+   * The channel's facts, or undefined when no node has a subscriber. `subscriptionCount` is summed over every
+   * node only when `counts` is true (that costs a round trip to the others).
+   */
+  channel(app: App, name: string, counts?: boolean): Promise<ChannelFacts | undefined>;
+  /** Every occupied channel of the app (with cluster-wide subscription counts when `counts`). */
+  channels(app: App, counts?: boolean): Promise<ChannelFacts[]>;
   /** Presence user ids of the channel (each once), or undefined when it has no subscriber. */
   users(app: App, name: string): Promise<Array<string | number> | undefined>;
   /** Open connections of the app. */
@@ -32,13 +35,14 @@ export interface Broker {
   close(): Promise<void>;
 }
 
-/** Facts about a channel on this node. */
-export function channelFacts(channel: Channel): ChannelFacts {
+/** Facts about a channel on this node (`cache` is the app's cache store). */
+export function channelFacts(channel: Channel, cache: ReadonlyMap<string, string>): ChannelFacts {
+  const cachedFrame = cache.get(channel.name);
   return {
     name: channel.name,
     subscriptionCount: channel.subscribers.size,
     ...(channel.presence && { userCount: channel.presence.userCount() }),
-    ...(channel.cachedFrame !== undefined && { cachedFrame: channel.cachedFrame }),
+    ...(cachedFrame !== undefined && { cachedFrame }),
   };
 }
 
@@ -50,11 +54,13 @@ export function createLocalBroker(hub: Hub): Broker {
       hub.publish(app, event);
     },
     async channel(app, name) {
-      const channel = local(app).channels.find(name);
-      return channel?.occupied ? channelFacts(channel) : undefined;
+      const { channels } = local(app);
+      const channel = channels.find(name);
+      return channel?.occupied ? channelFacts(channel, channels.cache) : undefined;
     },
     async channels(app) {
-      return [...local(app).channels.channels.values()].filter((c) => c.occupied).map(channelFacts);
+      const { channels } = local(app);
+      return [...channels.channels.values()].filter((c) => c.occupied).map((c) => channelFacts(c, channels.cache));
     },
     async users(app, name) {
       const channel = local(app).channels.find(name);

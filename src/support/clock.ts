@@ -9,6 +9,8 @@ export interface Clock {
   now(): number;
   /** Runs `task` every `ms` milliseconds until stopped. */
   every(ms: number, task: () => void): StopTimer;
+  /** Runs `task` once after `ms` milliseconds unless stopped first. */
+  after(ms: number, task: () => void): StopTimer;
 }
 
 /** The real clock, on Web-standard timers. */
@@ -19,5 +21,9 @@ export const systemClock: Clock = {
     // Where the runtime allows it (Node, Bun), a forgotten timer must not keep a finished process alive.
     (timer as { unref?: () => void }).unref?.();
     return () => clearInterval(timer as number);
+  },
+  after(ms, task) {
+    const timer: unknown = setTimeout(task, ms);
+    return () => clearTimeout(timer as number);
   },
 };

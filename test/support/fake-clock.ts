@@ -5,7 +5,7 @@ import type { Clock } from "../../src/support/clock.ts";
 /** Time only moves when a test calls `advance`; due timers then run in order. */
 export class FakeClock implements Clock {
   private current: number;
-  private timers: Array<{ every: number; next: number; task: () => void; stopped: boolean }> = [];
+  private timers: Array<{ every: number; next: number; task: () => void; stopped: boolean; once?: boolean }> = [];
 
   constructor(start = 1_700_000_000_000) {
     this.current = start;
@@ -23,6 +23,14 @@ export class FakeClock implements Clock {
     };
   }
 
+  after(ms: number, task: () => void) {
+    const timer = { every: ms, next: this.current + ms, task, stopped: false, once: true };
+    this.timers.push(timer);
+    return () => {
+      timer.stopped = true;
+    };
+  }
+
   /** Moves time forward by `ms`, firing every timer that comes due on the way. */
   advance(ms: number): void {
     const end = this.current + ms;
@@ -31,6 +39,7 @@ export class FakeClock implements Clock {
       if (!due) break;
       this.current = due.next;
       due.next += due.every;
+      if (due.once) due.stopped = true;
       due.task();
     }
     this.current = end;

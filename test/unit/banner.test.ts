@@ -15,6 +15,7 @@ interface Options {
   port?: number;
   secure?: boolean;
   tlsNote?: string;
+  cluster?: string;
   runtime?: Host["runtime"];
   debug?: boolean;
   envFile?: string;
@@ -36,7 +37,7 @@ function render(options: Options = {}): string[] {
   const host = { runtime: options.runtime ?? { name: "node", version: "v22.11.0" } } as Host;
   const material = options.secure ? { cert: "", key: "", certFile: "c.crt", keyFile: "c.key", verifyPeer: false } : null;
   const tls = { material, note: options.tlsNote };
-  return banner({ host, config, port: options.port ?? server.port, tls }).split("\n");
+  return banner({ host, config, port: options.port ?? server.port, tls, cluster: options.cluster }).split("\n");
 }
 
 /** The line Reverb prints. */
@@ -119,8 +120,9 @@ describe("banner: summary", () => {
     const off = render();
     assert.ok(off.includes("  Scaling    off"));
     assert.ok(off.includes("  Debug      off"));
-    const on = render({ debug: true, server: { scalingEnabled: true, scalingChannel: "fanout" } });
-    assert.ok(on.includes("  Scaling    on (Redis channel fanout)"));
+    const cluster = 'Redis channel "fanout" at redis://127.0.0.1:6379, node 0a1b2c';
+    const on = render({ debug: true, server: { scalingEnabled: true, scalingChannel: "fanout" }, cluster });
+    assert.ok(on.includes(`  Scaling    on (${cluster})`));
     assert.ok(on.includes("  Debug      on"));
   });
 

@@ -1,0 +1,38 @@
+/** @module The cluster as the protocol sees it: other nodes' channels and presence members, and where to report ours. */
+
+/** A presence member seen on another node. */
+export interface RemoteMember {
+  readonly userId: string | number;
+  readonly data: Record<string, unknown>;
+}
+
+/**
+ * What the hub needs from the rest of the cluster. Reads come from replicated state (no round trip), so
+ * subscribing stays synchronous; reports are fire-and-forget. A single node uses {@link SINGLE_NODE}.
+ */
+export interface ClusterPort {
+  /** Whether another node has subscribers on the channel. */
+  occupiedElsewhere(appId: string, channel: string): boolean;
+  /** Presence members of the channel on other nodes, each user once. */
+  remoteMembers(appId: string, channel: string): ReadonlyMap<string, RemoteMember> | undefined;
+
+  /** This node's first subscriber arrived on a channel / its last one left. */
+  occupied(appId: string, channel: string): void;
+  vacated(appId: string, channel: string): void;
+  /** A presence user's first socket on this node joined / last one left (`data` is its channel_data). */
+  joined(appId: string, channel: string, userId: string | number, data: Record<string, unknown>): void;
+  left(appId: string, channel: string, userId: string | number): void;
+  /** A client event this node relayed locally; other nodes relay it to their subscribers except `socketId`. */
+  clientEvent(appId: string, channel: string, frame: string, socketId: string): void;
+}
+
+/** The cluster of one node: nothing elsewhere, nothing to report. */
+export const SINGLE_NODE: ClusterPort = {
+  occupiedElsewhere: () => false,
+  remoteMembers: () => undefined,
+  occupied() {},
+  vacated() {},
+  joined() {},
+  left() {},
+  clientEvent() {},
+};

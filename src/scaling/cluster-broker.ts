@@ -1,0 +1,347 @@
+/**
+ * @module The broker of a cluster of nodes over one pub/sub channel (Redis). Local clients are always served at
+ * once; other nodes get events, client events and node-level channel/presence changes, keep replicas of each other,
+ * resynchronise when a heartbeat digest disagrees, and forget nodes that fall silent.
+ */
+
+import type { App } from "../apps/app.ts";
+import { PresenceRoster } from "../channels/presence.ts";
+import type { ClusterPort } from "../protocol/cluster.ts";
+import type { ApiEvent, AppState, Hub } from "../protocol/hub.ts";
+import type { Clock, StopTimer } from "../support/clock.ts";
+import type { Logger } from "../support/logger.ts";
+import type { Broker, ChannelFacts } from "./broker.ts";
+import { channelEntry, Digest, memberEntry } from "./digest.ts";
+import { decodeEnvelope, type Envelope, ENVELOPE_VERSION, type Outgoing, type Snapshot } from "./envelope.ts";
+import type { PubSub } from "./pubsub.ts";
+import { Replicas } from "./replicas.ts";
+
+export interface ClusterOptions {
+  /** The pub/sub channel all nodes of the cluster share (REVERB_SCALING_CHANNEL). */
+  readonly channel: string;
+  readonly nodeId: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** How often a node announces itself and its digest. */
+  readonly heartbeatMs?: number;
+  /** Silence after which a node is considered dead and its channels and members are dropped. */
+  readonly expiryMs?: number;
+  /** The longest a query waits for other nodes' counts before answering with what it has. */
+  readonly gatherTimeoutMs?: number;
+}
+
+/** A short random id for this node (it only has to be unique within the cluster). */
+export function newNodeId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+export const CLUSTER_DEFAULTS = { heartbeatMs: 1000, expiryMs: 5000, gatherTimeoutMs: 2000 } as const;
+
+interface Gathering {
+  readonly waiting: Set<string>;
+  connections: number;
+  readonly subscriptions: Map<string, number>;
+  readonly done: () => void;
+}
+
+const EMPTY_ROSTER = new PresenceRoster();
+
+/** A Broker and ClusterPort over `pubsub`; installs itself as the hub's cluster. */
+export class ClusterBroker implements Broker, ClusterPort {
+  readonly nodeId: string;
+  readonly replicas: Replicas;
+  private readonly hub: Hub;
+  private readonly pubsub: PubSub;
+  private readonly options: Required<ClusterOptions>;
+  private readonly digest = new Digest();
+  private readonly syncRequested = new Map<string, number>();
+  private readonly gatherings = new Map<string, Gathering>();
+  private readonly stopHeartbeat: StopTimer;
+  private queries = 0;
+  private lastMalformedLog = -Infinity;
+
+  constructor(hub: Hub, pubsub: PubSub, options: ClusterOptions) {
+    this.hub = hub;
+    this.pubsub = pubsub;
+    this.options = { ...CLUSTER_DEFAULTS, ...options };
+    this.nodeId = options.nodeId;
+    this.replicas = new Replicas({
+      memberAppeared: (appId, channel, member) => {
+        const app = hub.apps.findById(appId);
+        if (app && !hub.hasLocalMember(app, channel, String(member.userId))) hub.memberAppeared(app, channel, member.data);
+      },
+      memberDisappeared: (appId, channel, userId) => {
+        const app = hub.apps.findById(appId);
+        if (app && !hub.hasLocalMember(app, channel, String(userId))) hub.memberDisappeared(app, channel, userId);
+      },
+      channelVacated: (appId, channel) => {
+        const app = hub.apps.findById(appId);
+        if (app) hub.forgetCacheIfVacant(app, channel);
+      },
+    });
+    hub.cluster = this;
+    pubsub.onMessage((text) => this.receive(text));
+    pubsub.onStatusChange((connected) => this.statusChanged(connected));
+    this.stopHeartbeat = options.clock.every(this.options.heartbeatMs, () => this.beat());
+    this.send({ type: "hello" });
+  }
+
+  // --- Broker: what the HTTP API asks ---
+
+  async publish(app: App, event: ApiEvent): Promise<void> {
+    this.hub.publish(app, event);
+    this.send({ type: "event", app: app.id, name: event.name, data: event.data, channels: [...event.channels], ...(event.socketId !== undefined && { socket: event.socketId }) });
+  }
+
+  async channel(app: App, name: string, counts = false): Promise<ChannelFacts | undefined> {
+    const state = this.hub.state(app);
+    if (!state.channels.find(name)?.occupied && !this.replicas.occupiedElsewhere(app.id, name)) return undefined;
+    const subscriptions = counts ? (await this.gather(app, [name])).subscriptions : undefined;
+    return this.facts(state, name, subscriptions);
+  }
+
+  async channels(app: App, counts = false): Promise<ChannelFacts[]> {
+    const state = this.hub.state(app);
+    const names = new Set([...state.channels.channels.keys(), ...this.replicas.remoteChannels(app.id)]);
+    const subscriptions = counts ? (await this.gather(app, [...names])).subscriptions : undefined;
+    return [...names].map((name) => this.facts(state, name, subscriptions));
+  }
+
+  async users(app: App, name: string): Promise<Array<string | number> | undefined> {
+    const local = this.hub.state(app).channels.find(name);
+    if (!local?.occupied && !this.replicas.occupiedElsewhere(app.id, name)) return undefined;
+    const here = local?.presence?.members ?? new Map<string, { userId: string | number }>();
+    const ids = [...here.values()].map((member) => member.userId);
+    for (const [key, member] of this.replicas.remoteMembers(app.id, name) ?? []) if (!here.has(key)) ids.push(member.userId);
+    return ids;
+  }
+
+  async connectionCount(app: App): Promise<number> {
+    return (await this.gather(app, [])).connections;
+  }
+
+  async terminateUser(app: App, userId: string): Promise<void> {
+    this.hub.terminateUser(app, userId);
+    this.send({ type: "terminate", app: app.id, user: userId });
+  }
+
+  async close(): Promise<void> {
+    this.stopHeartbeat();
+    this.send({ type: "bye" });
+    for (const gathering of this.gatherings.values()) gathering.done();
+    await this.pubsub.close();
+  }
+
+  // --- ClusterPort: what the hub reads and reports ---
+
+  occupiedElsewhere(appId: string, channel: string): boolean {
+    return this.replicas.occupiedElsewhere(appId, channel);
+  }
+
+  remoteMembers(appId: string, channel: string) {
+    return this.replicas.remoteMembers(appId, channel);
+  }
+
+  occupied(appId: string, channel: string): void {
+    this.digest.toggle(channelEntry(appId, channel));
+    this.send({ type: "channel", app: appId, channel, op: "occupied" });
+  }
+
+  vacated(appId: string, channel: string): void {
+    this.digest.toggle(channelEntry(appId, channel));
+    this.send({ type: "channel", app: appId, channel, op: "vacated" });
+  }
+
+  joined(appId: string, channel: string, userId: string | number, data: Record<string, unknown>): void {
+    this.digest.toggle(memberEntry(appId, channel, String(userId)));
+    this.send({ type: "member", app: appId, channel, op: "joined", user: userId, data });
+  }
+
+  left(appId: string, channel: string, userId: string | number): void {
+    this.digest.toggle(memberEntry(appId, channel, String(userId)));
+    this.send({ type: "member", app: appId, channel, op: "left", user: userId });
+  }
+
+  clientEvent(appId: string, channel: string, frame: string, socketId: string): void {
+    this.send({ type: "client", app: appId, channel, frame, socket: socketId });
+  }
+
+  // --- messages from other nodes ---
+
+  private receive(text: string): void {
+    const decoded = decodeEnvelope(text);
+    if (!decoded.ok) return this.malformed(decoded.problem);
+    const message = decoded.message;
+    if (message.node === this.nodeId) return;
+    const now = this.options.clock.now();
+    this.replicas.node(message.node, now).lastSeen = now;
+    if ("to" in message && message.to !== this.nodeId) return;
+    this.handle(message, now);
+  }
+
+  private handle(message: Envelope, now: number): void {
+    const app = "app" in message ? this.hub.apps.findById(message.app) : undefined;
+    if ("app" in message && !app) return this.malformed(`unknown app id ${message.app} (are all nodes configured alike?)`);
+    switch (message.type) {
+      case "event":
+        return this.hub.publish(app!, { name: message.name, data: message.data, channels: message.channels, socketId: message.socket });
+      case "client":
+        return this.hub.relay(app!, message.channel, message.frame, message.socket);
+      case "channel":
+        if (message.op === "occupied") return this.replicas.occupied(message.node, message.app, message.channel, now);
+        return this.replicas.vacated(message.node, message.app, message.channel);
+      case "member":
+        if (message.op === "left") return this.replicas.left(message.node, message.app, message.channel, message.user);
+        return this.replicas.joined(message.node, message.app, message.channel, message.user, message.data ?? {}, now);
+      case "heartbeat":
+        if (this.replicas.node(message.node, now).digest.value !== message.digest) this.requestSync(message.node, now);
+        return;
+      case "hello":
+        return this.send({ type: "snapshot", to: message.node, apps: this.snapshot() });
+      case "bye":
+        return this.replicas.drop(message.node);
+      case "sync":
+        return this.send({ type: "snapshot", to: message.node, apps: this.snapshot() });
+      case "snapshot":
+        this.syncRequested.delete(message.node);
+        this.replicas.replace(message.node, message.apps, now);
+        return this.adoptCaches(message.apps);
+      case "query":
+        return this.send({ type: "reply", to: message.node, id: message.id, ...this.localCounts(app!, message.channels) });
+      case "reply":
+        return this.collect(message);
+      case "terminate":
+        this.hub.terminateUser(app!, message.user);
+        return;
+    }
+  }
+
+  private send(message: Outgoing): void {
+    this.pubsub.publish(this.options.channel, JSON.stringify({ v: ENVELOPE_VERSION, node: this.nodeId, ...message }));
+  }
+
+  private malformed(problem: string): void {
+    const now = this.options.clock.now();
+    // A foreign publisher on the channel must not flood the log: at most one line per minute.
+    if (now - this.lastMalformedLog < 60_000) return;
+    this.lastMalformedLog = now;
+    this.options.logger.warn(`Dropped a cluster message on Redis channel "${this.options.channel}": ${problem}`);
+  }
+
+  // --- liveness and resynchronisation ---
+
+  private beat(): void {
+    if (!this.pubsub.connected) return; // peers cannot be heard either; expiring them now would be wrong
+    this.send({ type: "heartbeat", digest: this.digest.value });
+    const now = this.options.clock.now();
+    for (const node of [...this.replicas.nodes.values()]) {
+      if (now - node.lastSeen > this.options.expiryMs) {
+        this.options.logger.warn(`Cluster node ${node.id} has been silent for ${this.options.expiryMs / 1000} s; dropping its channels and members`);
+        this.replicas.drop(node.id);
+        this.syncRequested.delete(node.id);
+      }
+    }
+  }
+
+  private statusChanged(connected: boolean): void {
+    const { logger } = this.options;
+    if (!connected) {
+      logger.warn(`Lost the connection to Redis at ${this.pubsub.address}; serving local clients only while reconnecting`);
+      return;
+    }
+    logger.info(`Reconnected to Redis at ${this.pubsub.address}; resynchronising with the other nodes`);
+    const now = this.options.clock.now();
+    for (const node of this.replicas.nodes.values()) node.lastSeen = now;
+    this.send({ type: "hello" });
+  }
+
+  private requestSync(nodeId: string, now: number): void {
+    const last = this.syncRequested.get(nodeId);
+    if (last !== undefined && now - last < 2 * this.options.heartbeatMs) return;
+    this.syncRequested.set(nodeId, now);
+    this.send({ type: "sync", to: nodeId });
+  }
+
+  /** This node's channels and members; also re-derives the digest from them, so it never drifts. */
+  private snapshot(): Snapshot {
+    const snapshot: Snapshot = {};
+    this.digest.reset();
+    for (const state of this.hub.activeStates()) {
+      const appId = state.app.id;
+      for (const [name, channel] of state.channels.channels) {
+        this.digest.toggle(channelEntry(appId, name));
+        const members = channel.presence
+          ? [...channel.presence.members].map(([key, member]) => {
+            this.digest.toggle(memberEntry(appId, name, key));
+            return [member.userId, member.data] as [string | number, Record<string, unknown>];
+          })
+          : undefined;
+        const cache = state.channels.cache.get(name);
+        (snapshot[appId] ??= {})[name] = { ...(members && { members }), ...(cache !== undefined && { cache }) };
+      }
+    }
+    return snapshot;
+  }
+
+  private adoptCaches(apps: Snapshot): void {
+    for (const [appId, channels] of Object.entries(apps)) {
+      const app = this.hub.apps.findById(appId);
+      if (!app) continue;
+      const cache = this.hub.state(app).channels.cache;
+      for (const [name, { cache: frame }] of Object.entries(channels)) if (frame !== undefined && !cache.has(name)) cache.set(name, frame);
+    }
+  }
+
+  // --- counts only each node knows ---
+
+  private localCounts(app: App, channels: readonly string[]) {
+    const state = this.hub.state(app);
+    const subscriptions: Record<string, number> = {};
+    for (const name of channels) subscriptions[name] = state.channels.find(name)?.subscribers.size ?? 0;
+    return { connections: state.connections.size, subscriptions };
+  }
+
+  /** Sums counts from every live node, waiting at most gatherTimeoutMs for the others. */
+  private gather(app: App, channels: readonly string[]): Promise<{ connections: number; subscriptions: Map<string, number> }> {
+    const local = this.localCounts(app, channels);
+    const result = { connections: local.connections, subscriptions: new Map(Object.entries(local.subscriptions)) };
+    const peers = [...this.replicas.nodes.keys()];
+    if (!this.pubsub.connected || peers.length === 0) return Promise.resolve(result);
+    const id = `${this.nodeId}-${++this.queries}`;
+    return new Promise((resolve) => {
+      const stop = this.options.clock.after(this.options.gatherTimeoutMs, () => done());
+      const done = () => {
+        stop();
+        this.gatherings.delete(id);
+        resolve({ connections: gathering.connections, subscriptions: gathering.subscriptions });
+      };
+      const gathering: Gathering = { waiting: new Set(peers), ...result, done };
+      this.gatherings.set(id, gathering);
+      this.send({ type: "query", id, app: app.id, channels: [...channels] });
+    });
+  }
+
+  private collect(reply: Extract<Envelope, { type: "reply" }>): void {
+    const gathering = this.gatherings.get(reply.id);
+    if (!gathering?.waiting.delete(reply.node)) return;
+    gathering.connections += reply.connections;
+    for (const [name, count] of Object.entries(reply.subscriptions)) {
+      gathering.subscriptions.set(name, (gathering.subscriptions.get(name) ?? 0) + count);
+    }
+    if (gathering.waiting.size === 0) gathering.done();
+  }
+
+  private facts(state: AppState, name: string, subscriptions: Map<string, number> | undefined): ChannelFacts {
+    const local = state.channels.find(name);
+    const remote = this.replicas.remoteMembers(state.app.id, name);
+    const cachedFrame = state.channels.cache.get(name);
+    const isPresence = local?.presence !== undefined || name.startsWith("presence-");
+    return {
+      name,
+      subscriptionCount: subscriptions?.get(name) ?? local?.subscribers.size ?? 0,
+      ...(isPresence && { userCount: (local?.presence ?? EMPTY_ROSTER).userCount(remote) }),
+      ...(cachedFrame !== undefined && { cachedFrame }),
+    };
+  }
+}

@@ -1,0 +1,60 @@
+/** @module Inter-node messages: a versioned JSON envelope, validated with valibot on receipt (never PHP serialize()). */
+
+import * as v from "valibot";
+
+/** Bump when a message shape changes incompatibly; nodes drop versions they do not know. */
+export const ENVELOPE_VERSION = 1;
+
+const Id = v.pipe(v.string(), v.nonEmpty(), v.maxLength(200));
+const UserId = v.union([v.pipe(v.string(), v.nonEmpty()), v.pipe(v.number(), v.finite())]);
+const Data = v.record(v.string(), v.unknown());
+const base = { v: v.literal(ENVELOPE_VERSION), node: Id };
+const addressed = { ...base, to: Id };
+
+/** Snapshot of one node: per app, per occupied channel, its presence members and cached event. */
+const ChannelState = v.object({
+  members: v.optional(v.array(v.tuple([UserId, Data]))),
+  cache: v.optional(v.string()),
+});
+
+export const Envelope = v.variant("type", [
+  // An HTTP API event: every node delivers it to its own subscribers (except the socket_id, wherever it is).
+  v.object({ ...base, type: v.literal("event"), app: Id, name: v.string(), data: v.string(), channels: v.array(v.string()), socket: v.optional(v.string()) }),
+  // A client event, already encoded by the sender's node.
+  v.object({ ...base, type: v.literal("client"), app: Id, channel: v.string(), frame: v.string(), socket: v.string() }),
+  // Node-level transitions: first/last subscriber of a channel, first/last socket of a presence user.
+  v.object({ ...base, type: v.literal("channel"), app: Id, channel: v.string(), op: v.picklist(["occupied", "vacated"]) }),
+  v.object({ ...base, type: v.literal("member"), app: Id, channel: v.string(), op: v.picklist(["joined", "left"]), user: UserId, data: v.optional(Data) }),
+  // Liveness and anti-entropy.
+  v.object({ ...base, type: v.literal("heartbeat"), digest: v.string() }),
+  v.object({ ...base, type: v.literal("hello") }),
+  v.object({ ...base, type: v.literal("bye") }),
+  v.object({ ...addressed, type: v.literal("sync") }),
+  v.object({ ...addressed, type: v.literal("snapshot"), apps: v.record(v.string(), v.record(v.string(), ChannelState)) }),
+  // Counts only each node knows (connections, subscriptions per channel), gathered with a bounded wait.
+  v.object({ ...base, type: v.literal("query"), id: Id, app: Id, channels: v.array(v.string()) }),
+  v.object({ ...addressed, type: v.literal("reply"), id: Id, connections: v.number(), subscriptions: v.record(v.string(), v.number()) }),
+  v.object({ ...base, type: v.literal("terminate"), app: Id, user: v.string() }),
+]);
+
+export type Envelope = v.InferOutput<typeof Envelope>;
+export type Snapshot = Extract<Envelope, { type: "snapshot" }>["apps"];
+
+/** Distributes `Omit` over the union so each variant keeps its own fields. */
+type WithoutBase<T> = T extends unknown ? Omit<T, "v" | "node"> : never;
+/** A message as the broker writes it; `v` and `node` are filled in on send. */
+export type Outgoing = WithoutBase<Envelope>;
+
+/** Parses and validates one message; returns an error description instead of throwing. */
+export function decodeEnvelope(text: string): { ok: true; message: Envelope } | { ok: false; problem: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, problem: "not JSON" };
+  }
+  const result = v.safeParse(Envelope, json);
+  if (result.success) return { ok: true, message: result.output };
+  const issue = result.issues[0];
+  return { ok: false, problem: `${v.getDotPath(issue) ?? "message"}: ${issue.message}` };
+}

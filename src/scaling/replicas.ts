@@ -1,0 +1,168 @@
+/** @module What this node knows of its peers: their occupied channels and presence members, kept in step by messages. */
+
+import type { RemoteMember } from "../protocol/cluster.ts";
+import { channelEntry, Digest, memberEntry } from "./digest.ts";
+import type { Snapshot } from "./envelope.ts";
+
+/** Transitions of the peers' combined state (this node's own state is not part of it). */
+export interface ReplicaEvents {
+  /** No peer had the user on the channel; now one has. */
+  memberAppeared(appId: string, channel: string, member: RemoteMember): void;
+  /** The last peer that had the user on the channel dropped it. */
+  memberDisappeared(appId: string, channel: string, userId: string | number): void;
+  /** The last peer with subscribers on the channel has none left. */
+  channelVacated(appId: string, channel: string): void;
+}
+
+/** One peer's channels (app → channel → members by user key). */
+class NodeReplica {
+  readonly id: string;
+  lastSeen: number;
+  readonly digest = new Digest();
+  readonly apps = new Map<string, Map<string, Map<string, RemoteMember>>>();
+
+  constructor(id: string, now: number) {
+    this.id = id;
+    this.lastSeen = now;
+  }
+}
+
+interface AggregateMember extends RemoteMember {
+  /** How many peers have this user on the channel. */
+  nodes: number;
+}
+
+interface AggregateChannel {
+  /** How many peers have subscribers on the channel. */
+  nodes: number;
+  readonly members: Map<string, AggregateMember>;
+}
+
+/** Replicas of every live peer plus their union, maintained incrementally. */
+export class Replicas {
+  readonly nodes = new Map<string, NodeReplica>();
+  private readonly aggregate = new Map<string, Map<string, AggregateChannel>>();
+  private readonly events: ReplicaEvents;
+
+  constructor(events: ReplicaEvents) {
+    this.events = events;
+  }
+
+  /** The replica of a peer, created when first heard of. */
+  node(id: string, now: number): NodeReplica {
+    let node = this.nodes.get(id);
+    if (!node) {
+      node = new NodeReplica(id, now);
+      this.nodes.set(id, node);
+    }
+    return node;
+  }
+
+  occupiedElsewhere(appId: string, channel: string): boolean {
+    return (this.aggregate.get(appId)?.get(channel)?.nodes ?? 0) > 0;
+  }
+
+  remoteMembers(appId: string, channel: string): ReadonlyMap<string, RemoteMember> | undefined {
+    return this.aggregate.get(appId)?.get(channel)?.members;
+  }
+
+  /** Channels of the app with subscribers on some peer. */
+  remoteChannels(appId: string): Iterable<string> {
+    return this.aggregate.get(appId)?.keys() ?? [];
+  }
+
+  occupied(nodeId: string, appId: string, channel: string, now: number): void {
+    this.channelOf(this.node(nodeId, now), appId, channel);
+  }
+
+  vacated(nodeId: string, appId: string, channel: string): void {
+    const node = this.nodes.get(nodeId);
+    const members = node?.apps.get(appId)?.get(channel);
+    if (!node || !members) return;
+    for (const key of [...members.keys()]) this.left(nodeId, appId, channel, key);
+    node.apps.get(appId)!.delete(channel);
+    node.digest.toggle(channelEntry(appId, channel));
+    const combined = this.aggregate.get(appId)!.get(channel)!;
+    if (--combined.nodes === 0) {
+      this.aggregate.get(appId)!.delete(channel);
+      this.events.channelVacated(appId, channel);
+    }
+  }
+
+  joined(nodeId: string, appId: string, channel: string, userId: string | number, data: Record<string, unknown>, now: number): void {
+    const node = this.node(nodeId, now);
+    const members = this.channelOf(node, appId, channel);
+    const key = String(userId);
+    if (members.has(key)) return;
+    const member = { userId, data };
+    members.set(key, member);
+    node.digest.toggle(memberEntry(appId, channel, key));
+    const combined = this.aggregate.get(appId)!.get(channel)!;
+    const existing = combined.members.get(key);
+    if (existing) {
+      existing.nodes++;
+      return;
+    }
+    combined.members.set(key, { ...member, nodes: 1 });
+    this.events.memberAppeared(appId, channel, member);
+  }
+
+  /** `user` is the user id or its key (string form). */
+  left(nodeId: string, appId: string, channel: string, user: string | number): void {
+    const node = this.nodes.get(nodeId);
+    const members = node?.apps.get(appId)?.get(channel);
+    const key = String(user);
+    if (!node || !members?.delete(key)) return;
+    node.digest.toggle(memberEntry(appId, channel, key));
+    const combined = this.aggregate.get(appId)!.get(channel)!;
+    const member = combined.members.get(key)!;
+    if (--member.nodes > 0) return;
+    combined.members.delete(key);
+    this.events.memberDisappeared(appId, channel, member.userId);
+  }
+
+  /** Forgets a peer that left or went silent, with everything it had. */
+  drop(nodeId: string): void {
+    const node = this.nodes.get(nodeId);
+    if (!node) return;
+    for (const [appId, channels] of node.apps) for (const channel of [...channels.keys()]) this.vacated(nodeId, appId, channel);
+    this.nodes.delete(nodeId);
+  }
+
+  /** Makes a peer's replica equal to its snapshot, announcing only what actually changed. */
+  replace(nodeId: string, snapshot: Snapshot, now: number): void {
+    const node = this.node(nodeId, now);
+    for (const [appId, channels] of [...node.apps]) {
+      for (const [channel, members] of [...channels]) {
+        const next = snapshot[appId]?.[channel];
+        if (!next) {
+          this.vacated(nodeId, appId, channel);
+          continue;
+        }
+        const keep = new Set((next.members ?? []).map(([userId]) => String(userId)));
+        for (const key of [...members.keys()]) if (!keep.has(key)) this.left(nodeId, appId, channel, key);
+      }
+    }
+    for (const [appId, channels] of Object.entries(snapshot)) {
+      for (const [channel, state] of Object.entries(channels)) {
+        this.occupied(nodeId, appId, channel, now);
+        for (const [userId, data] of state.members ?? []) this.joined(nodeId, appId, channel, userId, data, now);
+      }
+    }
+  }
+
+  private channelOf(node: NodeReplica, appId: string, channel: string): Map<string, RemoteMember> {
+    let channels = node.apps.get(appId);
+    if (!channels) node.apps.set(appId, (channels = new Map()));
+    let members = channels.get(channel);
+    if (members) return members;
+    channels.set(channel, (members = new Map()));
+    node.digest.toggle(channelEntry(appId, channel));
+    let combinedApp = this.aggregate.get(appId);
+    if (!combinedApp) this.aggregate.set(appId, (combinedApp = new Map()));
+    const combined = combinedApp.get(channel);
+    if (combined) combined.nodes++;
+    else combinedApp.set(channel, { nodes: 1, members: new Map() });
+    return members;
+  }
+}

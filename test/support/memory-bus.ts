@@ -1,0 +1,71 @@
+/** @module An in-memory pub/sub bus standing in for Redis in unit tests: ordered, synchronous, and can be cut per node. */
+
+import type { PubSub } from "../../src/scaling/pubsub.ts";
+
+/** A shared bus; `link()` gives each node its PubSub. Messages are delivered in publish order to every linked node. */
+export class MemoryBus {
+  private readonly links = new Set<MemoryLink>();
+  /** Every message published, for assertions. */
+  readonly log: string[] = [];
+  private queue: Array<() => void> = [];
+  private draining = false;
+
+  link(): MemoryLink {
+    const link = new MemoryLink(this);
+    this.links.add(link);
+    return link;
+  }
+
+  /** Publishes a raw message as a foreign publisher would. */
+  inject(message: string): void {
+    this.deliver(undefined, message);
+  }
+
+  /** @internal */
+  deliver(from: MemoryLink | undefined, message: string): void {
+    if (from && !from.connected) return;
+    this.log.push(message);
+    for (const link of this.links) if (link.connected && !link.closed) this.queue.push(() => link.receive(message));
+    // Delivery after the publisher's current work, in order, like a round trip to Redis (but without waiting).
+    if (this.draining) return;
+    this.draining = true;
+    while (this.queue.length > 0) this.queue.shift()!();
+    this.draining = false;
+  }
+}
+
+export class MemoryLink implements PubSub {
+  readonly address = "memory://bus";
+  connected = true;
+  closed = false;
+  private readonly bus: MemoryBus;
+  private readonly listeners: Array<(message: string) => void> = [];
+  private readonly statusListeners: Array<(connected: boolean) => void> = [];
+
+  constructor(bus: MemoryBus) {
+    this.bus = bus;
+  }
+
+  publish(_channel: string, message: string): void {
+    if (!this.closed) this.bus.deliver(this, message);
+  }
+  onMessage(listener: (message: string) => void): void {
+    this.listeners.push(listener);
+  }
+  onStatusChange(listener: (connected: boolean) => void): void {
+    this.statusListeners.push(listener);
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+  /** Simulates losing or regaining the Redis connection. */
+  setConnected(connected: boolean): void {
+    if (this.connected === connected) return;
+    this.connected = connected;
+    for (const listener of this.statusListeners) listener(connected);
+  }
+  /** @internal */
+  receive(message: string): void {
+    for (const listener of this.listeners) listener(message);
+  }
+}
