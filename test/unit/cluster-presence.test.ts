@@ -1,0 +1,65 @@
+/** @module Cluster-wide presence on in-process nodes: every member visible everywhere, member events once per user. */
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { APP_A } from "../support/fixtures.ts";
+import { createCluster, user } from "../support/cluster-harness.ts";
+
+const CHANNEL = "presence-room";
+const events = (frames: Array<{ event: string; data?: unknown }>, name: string) =>
+  frames.filter((frame) => frame.event === name).map((frame) => frame.data);
+
+describe("cluster presence", () => {
+  it("shows a joiner every member on every node, with each user once", () => {
+    const { nodes: [a, b, c] } = createCluster(3);
+    a!.connect().subscribe(CHANNEL, { channelData: user(1) });
+    b!.connect().subscribe(CHANNEL, { channelData: user(2) });
+    b!.connect().subscribe(CHANNEL, { channelData: user(1, "second tab") });
+    const joiner = c!.connect().subscribe(CHANNEL, { channelData: user(3) });
+    const succeeded = joiner.find((frame) => frame.event === "pusher_internal:subscription_succeeded")!;
+    const presence = (succeeded.data as { presence: { count: number; ids: unknown[]; hash: Record<string, unknown> } }).presence;
+    assert.equal(presence.count, 3);
+    assert.deepEqual(new Set(presence.ids), new Set([1, 2, 3]));
+    assert.deepEqual(presence.hash["1"], { name: "user 1" });
+  });
+
+  it("sends member_added once per user to clients on every node, however many tabs the user opens", () => {
+    const { nodes: [a, b] } = createCluster(2);
+    const watcherA = a!.connect();
+    watcherA.subscribe(CHANNEL, { channelData: user("w1") });
+    const watcherB = b!.connect();
+    watcherB.subscribe(CHANNEL, { channelData: user("w2") });
+    watcherA.take();
+    watcherB.take();
+    a!.connect().subscribe(CHANNEL, { channelData: user(7) });
+    b!.connect().subscribe(CHANNEL, { channelData: user(7) });
+    a!.connect().subscribe(CHANNEL, { channelData: user(7) });
+    assert.deepEqual(events(watcherA.take(), "pusher_internal:member_added"), [user(7)]);
+    assert.deepEqual(events(watcherB.take(), "pusher_internal:member_added"), [user(7)]);
+  });
+
+  it("sends member_removed only when the user's last tab on any node closes", () => {
+    const { nodes: [a, b] } = createCluster(2);
+    const watcher = a!.connect();
+    watcher.subscribe(CHANNEL, { channelData: user("w") });
+    const tabOnA = a!.connect();
+    tabOnA.subscribe(CHANNEL, { channelData: user(9) });
+    const tabOnB = b!.connect();
+    tabOnB.subscribe(CHANNEL, { channelData: user(9) });
+    watcher.take();
+    tabOnA.disconnect();
+    assert.deepEqual(events(watcher.take(), "pusher_internal:member_removed"), []);
+    tabOnB.disconnect();
+    assert.deepEqual(events(watcher.take(), "pusher_internal:member_removed"), [{ user_id: 9 }]);
+  });
+
+  it("counts users and lists them over all nodes through the API broker", async () => {
+    const { nodes: [a, b] } = createCluster(2);
+    a!.connect().subscribe(CHANNEL, { channelData: user(1) });
+    b!.connect().subscribe(CHANNEL, { channelData: user(2) });
+    b!.connect().subscribe(CHANNEL, { channelData: user(1) });
+    assert.deepEqual((await a!.broker.users(APP_A, CHANNEL))?.sort(), [1, 2]);
+    assert.equal((await b!.broker.channel(APP_A, CHANNEL))?.userCount, 2);
+    assert.equal(await a!.broker.users(APP_A, "presence-empty"), undefined);
+  });
+});
