@@ -1,6 +1,7 @@
 /** @module The parts of the CLI Host that Node, Bun and Deno share: they all provide `process` and `node:fs`. */
 
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import process from "node:process";
 import type { Host } from "../src/cli/host.ts";
 
@@ -23,6 +24,10 @@ export function processHost(runtime: Host["runtime"]): Omit<Host, "listen"> {
         if (code === "EISDIR") throw new Error("it is a directory");
         throw error;
       }
+    },
+    writeTextFile(path, text) {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text, { mode: 0o600 });
     },
     print: (line) => void process.stdout.write(line + "\n"),
     printError: (line) => void process.stderr.write(line + "\n"),

@@ -4,16 +4,25 @@ import type { LoadedConfig } from "../config/load-config.ts";
 import { VERSION } from "../version.ts";
 import type { Host } from "./host.ts";
 import type { TlsChoice } from "./tls.ts";
+import { hostOf } from "./certificates.ts";
 
 const RUNTIME_NAMES = { node: "Node", bun: "Bun", deno: "Deno" } as const;
 
 /** The banner lines, joined. */
-export function banner(options: { host: Host; config: LoadedConfig; port: number; tls: TlsChoice; cluster?: string | undefined }): string {
+export function banner(options: {
+  host: Host;
+  config: LoadedConfig;
+  port: number;
+  tls: TlsChoice;
+  cluster?: string | undefined;
+  /** Set when the app is the generated development app: where its credentials live. */
+  development?: string | undefined;
+}): string {
   const { host, config, port, tls } = options;
   const secure = tls.material !== null;
   const { server, apps } = config;
   const hostname = server.hostname && server.hostname !== server.host ? ` (${server.hostname})` : "";
-  const publicHost = server.hostname ?? (server.host === "0.0.0.0" || server.host === "::" ? "localhost" : server.host);
+  const publicHost = server.hostname ? hostOf(server.hostname) : server.host === "0.0.0.0" || server.host === "::" ? "localhost" : server.host;
   const base = `${publicHost}:${port}${server.path}`;
   const lines = [
     `Resound ${VERSION} on ${RUNTIME_NAMES[host.runtime.name]} ${host.runtime.version}`,
@@ -27,5 +36,28 @@ export function banner(options: { host: Host; config: LoadedConfig; port: number
   ];
   if (config.envFile) lines.push(`  .env       ${config.envFile}`);
   if (config.configFile) lines.push(`  Config     ${config.configFile}`);
+  if (options.development) {
+    lines.push("", `No app is configured, so this is a development app (${options.development}).`);
+    lines.push("Set REVERB_APP_ID, REVERB_APP_KEY and REVERB_APP_SECRET (or use --config) to use your own.");
+  }
+  const app = apps[0];
+  if (app) {
+    lines.push("", `Laravel .env for app ${app.id}:`);
+    const vars: Array<[string, string]> = [
+      ["BROADCAST_CONNECTION", "reverb"],
+      ["REVERB_APP_ID", app.id],
+      ["REVERB_APP_KEY", app.key],
+      ["REVERB_APP_SECRET", config.production ? "(your secret; not printed in production)" : app.secret],
+      ["REVERB_HOST", publicHost],
+      ["REVERB_PORT", String(port)],
+      ["REVERB_SCHEME", secure ? "https" : "http"],
+      ...(server.path ? [["REVERB_SERVER_PATH", server.path] as [string, string]] : []),
+      ["VITE_REVERB_APP_KEY", '"${REVERB_APP_KEY}"'],
+      ["VITE_REVERB_HOST", '"${REVERB_HOST}"'],
+      ["VITE_REVERB_PORT", '"${REVERB_PORT}"'],
+      ["VITE_REVERB_SCHEME", '"${REVERB_SCHEME}"'],
+    ];
+    for (const [name, value] of vars) lines.push(`  ${name}=${value}`);
+  }
   return lines.join("\n");
 }

@@ -51,6 +51,8 @@ export interface Host {
   readonly platform: string;
   /** File contents, or undefined when it does not exist; throws with a short reason when unreadable. */
   readTextFile(path: string): string | undefined;
+  /** Writes a file, creating its directory; throws with a short reason. */
+  writeTextFile(path: string, text: string): void;
   print(line: string): void;
   printError(line: string): void;
   /** Native topic pub/sub for channel fan-out, when the runtime has it (Bun). */

@@ -12,6 +12,8 @@ import { banner } from "./banner.ts";
 import { createConsoleLogger } from "./console-logger.ts";
 import { type Host, ListenError, type TlsMaterial } from "./host.ts";
 import { chooseTls, type TlsChoice } from "./tls.ts";
+import { type DevelopmentApp, developmentApp, developmentAppFile } from "./development-app.ts";
+import { secureRandomInt } from "../support/random.ts";
 
 /** How long shutdown may take before the process exits anyway (pusher-js clients will already have reconnected). */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -32,6 +34,11 @@ export async function main(host: Host): Promise<void> {
     throw error;
   }
 
+  let development: DevelopmentApp | undefined;
+  if (config.apps.length === 0) {
+    development = developmentApp(host, developmentAppFile(host.env, host.platform), secureRandomInt);
+    config = { ...config, apps: [development.app] };
+  }
   const logger = createConsoleLogger((line) => host.print(line), (line) => host.printError(line), config.debug);
   let cluster: Awaited<ReturnType<typeof joinCluster>> | undefined;
   if (config.server.scalingEnabled) {
@@ -57,7 +64,9 @@ export async function main(host: Host): Promise<void> {
     if (error instanceof ListenError) return fail(host, listenProblem(error, config, tls.material));
     throw error;
   }
-  if (!flags["quiet"]) host.print(banner({ host, config, port: listener.port, tls, cluster: cluster?.description }));
+  if (!flags["quiet"]) {
+    host.print(banner({ host, config, port: listener.port, tls, cluster: cluster?.description, development: development?.note }));
+  }
 
   let stopping = false;
   host.onShutdownSignal(() => {

@@ -27,6 +27,8 @@ export interface LoadedConfig extends Config {
   readonly configFile: string | undefined;
   /** The environment as the server sees it (.env values under real variables). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** --production or APP_ENV=production: no development app, no secrets in the banner. */
+  readonly production: boolean;
 }
 
 /** Reads and validates every source; throws ConfigError with a one-line explanation on the first problem. */
@@ -38,8 +40,9 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   const fileHasApps = (file?.apps?.length ?? 0) > 0;
   const layers: ConfigLayer[] = [envLayer(env, !fileHasApps), ...(file ? [file] : []), flagLayer(flags)];
   const merged = mergeLayers(layers);
-  checkApps(merged.apps, configFile);
-  return { ...merged, envFile, configFile, env };
+  const production = flags["production"] === true || env["APP_ENV"] === "production";
+  checkApps(merged.apps, configFile, production);
+  return { ...merged, envFile, configFile, env, production };
 }
 
 function readEnvironment(sources: ConfigSources): { env: Record<string, string | undefined>; envFile: string | undefined } {
@@ -94,10 +97,11 @@ function flagLayer(flags: Flags): ConfigLayer {
   };
 }
 
-function checkApps(apps: readonly App[], configFile: string | undefined): void {
-  if (apps.length === 0) {
+/** Apps must be unique; none at all is only allowed outside production (a development app is made then). */
+function checkApps(apps: readonly App[], configFile: string | undefined, production: boolean): void {
+  if (apps.length === 0 && production) {
     throw new ConfigError(
-      `No app is configured. Set ${APP_ENV_NAMES.join(", ")} (in the environment or .env)` +
+      `No app is configured, and in production Resound makes no development app. Set ${APP_ENV_NAMES.join(", ")} (in the environment or .env)` +
         (configFile ? `, or list apps in ${configFile}.` : ", or pass --config FILE with an \"apps\" list."),
     );
   }

@@ -61,7 +61,7 @@ for (const runtime of RUNTIMES) {
       assert.equal(output.trim(), `Resound ${version}`);
     });
 
-    const failures: Array<{ name: string; args: () => string[]; expect: RegExp }> = [
+    const failures: Array<{ name: string; args: () => string[]; env?: Record<string, string>; expect: RegExp }> = [
       { name: "a port out of range", args: () => ["--port", "99999"], expect: /--port\b.*99999/ },
       { name: "an unknown flag (with a suggestion)", args: () => ["--prot", "8080"], expect: /--prot\b.*--port/ },
       {
@@ -85,9 +85,15 @@ for (const runtime of RUNTIMES) {
         expect: /app_id "123456"/,
       },
       {
-        name: "no app at all (naming the env variables)",
+        name: "no app with --production (naming the env variables)",
+        args: () => ["--production"],
+        expect: /No app is configured, and in production.*REVERB_APP_ID.*REVERB_APP_KEY.*REVERB_APP_SECRET/,
+      },
+      {
+        name: "no app with APP_ENV=production (naming the env variables)",
         args: () => [],
-        expect: /REVERB_APP_ID.*REVERB_APP_KEY.*REVERB_APP_SECRET/,
+        env: { APP_ENV: "production" },
+        expect: /No app is configured, and in production.*REVERB_APP_ID.*REVERB_APP_KEY.*REVERB_APP_SECRET/,
       },
       {
         name: "a missing --env-file",
@@ -97,7 +103,7 @@ for (const runtime of RUNTIMES) {
     ];
     for (const failure of failures) {
       it(`exits 1 with one line on ${failure.name}`, async () => {
-        const { code, output } = await runToExit(runtime, failure.args());
+        const { code, output } = await runToExit(runtime, failure.args(), { env: failure.env ?? {} });
         assert.equal(code, 1, output);
         assert.equal(lines(output).length, 1, `exactly one line:\n${output}`);
         assert.match(output, failure.expect);

@@ -105,7 +105,8 @@ export function runCli(runtime: RuntimeName, args: string[], options: Omit<Start
   }
   const child = spawn(command, fullArgs, {
     cwd,
-    env: { ...env, INIT_CWD: cwd, NO_COLOR: "1", ...options.env },
+    // A fresh config directory, so a development app is never written into the real ~/.config.
+    env: { ...env, INIT_CWD: cwd, NO_COLOR: "1", XDG_CONFIG_HOME: join(cwd, ".config"), ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });

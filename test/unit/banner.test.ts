@@ -16,6 +16,8 @@ interface Options {
   secure?: boolean;
   tlsNote?: string;
   cluster?: string;
+  production?: boolean;
+  development?: string;
   runtime?: Host["runtime"];
   debug?: boolean;
   envFile?: string;
@@ -32,12 +34,13 @@ function render(options: Options = {}): string[] {
     envFile: options.envFile,
     configFile: options.configFile,
     env: {},
+    production: options.production ?? false,
   };
   // banner() only reads the runtime from the host.
   const host = { runtime: options.runtime ?? { name: "node", version: "v22.11.0" } } as Host;
   const material = options.secure ? { cert: "", key: "", certFile: "c.crt", keyFile: "c.key", verifyPeer: false } : null;
   const tls = { material, note: options.tlsNote };
-  return banner({ host, config, port: options.port ?? server.port, tls, cluster: options.cluster }).split("\n");
+  return banner({ host, config, port: options.port ?? server.port, tls, cluster: options.cluster, development: options.development }).split("\n");
 }
 
 /** The line Reverb prints. */
@@ -127,14 +130,53 @@ describe("banner: summary", () => {
   });
 
   it("names the .env and config files only when used", () => {
-    assert.equal(render().some((line) => line.includes(".env") || line.includes("Config")), false);
+    assert.equal(render().some((line) => line.startsWith("  .env ") || line.startsWith("  Config ")), false);
     const used = render({ envFile: "/site/.env", configFile: "/site/reverb.json" });
     assert.ok(used.includes("  .env       /site/.env"));
     assert.ok(used.includes("  Config     /site/reverb.json"));
   });
 
-  it("never prints an app secret", () => {
+  it("prints only the first app's secret, and only outside production", () => {
     const text = render().join("\n");
-    assert.ok(!text.includes(APP_A.secret) && !text.includes(APP_B.secret));
+    assert.ok(text.includes(`REVERB_APP_SECRET=${APP_A.secret}`) && !text.includes(APP_B.secret));
+    const production = render({ production: true }).join("\n");
+    assert.ok(!production.includes(APP_A.secret) && !production.includes(APP_B.secret));
   });
 });
+
+describe("banner: Laravel .env lines", () => {
+  it("prints paste-ready lines for the first app, pointing at this server", () => {
+    const lines = render({ server: { host: "0.0.0.0", port: 8080 } });
+    const start = lines.indexOf("Laravel .env for app 123456:");
+    assert.ok(start > 0, lines.join("\n"));
+    assert.deepEqual(lines.slice(start + 1), [
+      "  BROADCAST_CONNECTION=reverb",
+      "  REVERB_APP_ID=123456",
+      "  REVERB_APP_KEY=reverb-key",
+      "  REVERB_APP_SECRET=reverb-secret",
+      "  REVERB_HOST=localhost",
+      "  REVERB_PORT=8080",
+      "  REVERB_SCHEME=http",
+      '  VITE_REVERB_APP_KEY="${REVERB_APP_KEY}"',
+      '  VITE_REVERB_HOST="${REVERB_HOST}"',
+      '  VITE_REVERB_PORT="${REVERB_PORT}"',
+      '  VITE_REVERB_SCHEME="${REVERB_SCHEME}"',
+    ]);
+  });
+
+  it("uses the hostname, https and the path when they apply, and never prints the secret in production", () => {
+    const lines = render({ secure: true, production: true, server: { hostname: "https://laravel.test", path: "/ws" }, port: 8443 });
+    assert.ok(lines.includes("  REVERB_HOST=laravel.test"));
+    assert.ok(lines.includes("  REVERB_SCHEME=https"));
+    assert.ok(lines.includes("  REVERB_PORT=8443"));
+    assert.ok(lines.includes("  REVERB_SERVER_PATH=/ws"));
+    assert.ok(lines.includes("  WebSocket  wss://laravel.test:8443/ws/app/{key}"), lines.join("\n"));
+    assert.ok(!lines.join("\n").includes("reverb-secret"));
+  });
+
+  it("says when the app is the generated development app", () => {
+    const lines = render({ development: "credentials kept in /home/me/.config/resound/development-app.json" });
+    assert.ok(lines.includes("No app is configured, so this is a development app (credentials kept in /home/me/.config/resound/development-app.json)."));
+  });
+});
+

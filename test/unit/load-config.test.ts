@@ -186,17 +186,23 @@ describe("loadConfig: --config file", () => {
 });
 
 describe("loadConfig: apps", () => {
-  it("no app anywhere names the three REVERB_APP_* variables", () => {
-    assertRejects(
-      {},
-      'No app is configured. Set REVERB_APP_ID, REVERB_APP_KEY, REVERB_APP_SECRET (in the environment or .env), or pass --config FILE with an "apps" list.',
-    );
+  it("no app outside production leaves the apps empty (the CLI then makes a development app)", () => {
+    const { config } = load({});
+    assert.deepEqual(config.apps, []);
+    assert.equal(config.production, false);
   });
 
-  it("no app with a config file also points at the file", () => {
+  it("no app in production (APP_ENV=production, also from .env, or --production) names the three REVERB_APP_* variables", () => {
+    const message = 'No app is configured, and in production Resound makes no development app. Set REVERB_APP_ID, REVERB_APP_KEY, REVERB_APP_SECRET (in the environment or .env), or pass --config FILE with an "apps" list.';
+    assertRejects({ env: { APP_ENV: "production" } }, message);
+    assertRejects({ flags: { production: true } }, message);
+    assertRejects({ files: { [`${CWD}/.env`]: "APP_ENV=production\n" } }, message);
+  });
+
+  it("no app in production with a config file also points at the file", () => {
     assertRejects(
-      { flags: { config: "reverb.json" }, files: { [`${CWD}/reverb.json`]: "{}" } },
-      `No app is configured. Set REVERB_APP_ID, REVERB_APP_KEY, REVERB_APP_SECRET (in the environment or .env), or list apps in ${CWD}/reverb.json.`,
+      { flags: { config: "reverb.json", production: true }, files: { [`${CWD}/reverb.json`]: "{}" } },
+      `No app is configured, and in production Resound makes no development app. Set REVERB_APP_ID, REVERB_APP_KEY, REVERB_APP_SECRET (in the environment or .env), or list apps in ${CWD}/reverb.json.`,
     );
   });
 
