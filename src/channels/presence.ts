@@ -65,10 +65,10 @@ export class PresenceRoster {
 
   /**
    * Distinct users, here and in `elsewhere` (members on other nodes, by user key); subscriptions without
-   * user_id together count as one (Reverb's `user_count`).
+   * user_id, here or on another node, together count as one (Reverb's `user_count`).
    */
-  userCount(elsewhere?: ReadonlyMap<string, OtherMember>): number {
-    let count = this.members.size + (this.anonymous > 0 ? 1 : 0);
+  userCount(elsewhere?: ReadonlyMap<string, OtherMember>, anonymousElsewhere = false): number {
+    let count = this.members.size + (this.anonymous > 0 || anonymousElsewhere ? 1 : 0);
     for (const key of elsewhere?.keys() ?? []) if (!this.members.has(key)) count++;
     return count;
   }

@@ -15,6 +15,8 @@ export interface ClusterPort {
   occupiedElsewhere(appId: string, channel: string): boolean;
   /** Presence members of the channel on other nodes, each user once. */
   remoteMembers(appId: string, channel: string): ReadonlyMap<string, RemoteMember> | undefined;
+  /** Whether another node has presence subscriptions without a user_id on the channel. */
+  anonymousElsewhere(appId: string, channel: string): boolean;
 
   /** This node's first subscriber arrived on a channel / its last one left. */
   occupied(appId: string, channel: string): void;
@@ -22,6 +24,8 @@ export interface ClusterPort {
   /** A presence user's first socket on this node joined / last one left (`data` is its channel_data). */
   joined(appId: string, channel: string, userId: string | number, data: Record<string, unknown>): void;
   left(appId: string, channel: string, userId: string | number): void;
+  /** This node's first presence subscription without user_id arrived on the channel (true) / its last one left (false). */
+  anonymous(appId: string, channel: string, present: boolean): void;
   /** A client event this node relayed locally; other nodes relay it to their subscribers except `socketId`. */
   clientEvent(appId: string, channel: string, frame: string, socketId: string): void;
 }
@@ -30,9 +34,11 @@ export interface ClusterPort {
 export const SINGLE_NODE: ClusterPort = {
   occupiedElsewhere: () => false,
   remoteMembers: () => undefined,
+  anonymousElsewhere: () => false,
   occupied() {},
   vacated() {},
   joined() {},
   left() {},
+  anonymous() {},
   clientEvent() {},
 };

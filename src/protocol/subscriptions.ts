@@ -43,6 +43,7 @@ export function subscribe(connection: Connection, app: App, state: AppState, dat
   const elsewhere = channel.kind.presence ? cluster.remoteMembers(app.id, name) : undefined;
   if (joined) {
     if (userId !== undefined) cluster.joined(app.id, name, userId, stored);
+    else if (channel.presence?.anonymous === 1) cluster.anonymous(app.id, name, true);
     // A user already present on another node was announced there and replicated here: no second member_added.
     if (userId === undefined || !elsewhere?.has(String(userId))) channel.broadcast(memberAdded(name, stored), connection);
   }
@@ -62,9 +63,11 @@ export function unsubscribe(connection: Connection, data: unknown): void {
 
 /** Removes `connection` from `channel`, tells the others when a presence user left, drops the channel when empty. */
 export function leaveChannel(connection: Connection, channel: Channel<Connection>): void {
+  const hadAnonymous = (channel.presence?.anonymous ?? 0) > 0;
   const { left } = channel.remove(connection);
   connection.channels.delete(channel.name);
   if (left !== undefined) announceLeave(connection, channel, left);
+  if (hadAnonymous && channel.presence?.anonymous === 0) connection.hub.cluster.anonymous(connection.app!.id, channel.name, false);
   const state = connection.state;
   if (state?.channels.removeIfEmpty(channel)) {
     connection.hub.cluster.vacated(state.app.id, channel.name);

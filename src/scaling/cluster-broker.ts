@@ -11,7 +11,7 @@ import type { ApiEvent, AppState, Hub } from "../protocol/hub.ts";
 import type { Clock, StopTimer } from "../support/clock.ts";
 import type { Logger } from "../support/logger.ts";
 import type { Broker, ChannelFacts } from "./broker.ts";
-import { channelEntry, Digest, memberEntry } from "./digest.ts";
+import { anonymousEntry, channelEntry, Digest, memberEntry } from "./digest.ts";
 import { decodeEnvelope, type Envelope, ENVELOPE_VERSION, type Outgoing, type Snapshot } from "./envelope.ts";
 import type { PubSub } from "./pubsub.ts";
 import { Replicas } from "./replicas.ts";
@@ -143,6 +143,15 @@ export class ClusterBroker implements Broker, ClusterPort {
     return this.replicas.remoteMembers(appId, channel);
   }
 
+  anonymousElsewhere(appId: string, channel: string): boolean {
+    return this.replicas.anonymousElsewhere(appId, channel);
+  }
+
+  anonymous(appId: string, channel: string, present: boolean): void {
+    this.digest.toggle(anonymousEntry(appId, channel));
+    this.send({ type: "anonymous", app: appId, channel, present });
+  }
+
   occupied(appId: string, channel: string): void {
     this.digest.toggle(channelEntry(appId, channel));
     this.send({ type: "channel", app: appId, channel, op: "occupied" });
@@ -175,14 +184,19 @@ export class ClusterBroker implements Broker, ClusterPort {
     const message = decoded.message;
     if (message.node === this.nodeId) return;
     const now = this.options.clock.now();
-    this.replicas.node(message.node, now).lastSeen = now;
+    // Any message proves a known peer alive; only accepted state-bearing messages make a node a peer (and a
+    // node whose replies gathers wait for), so junk on the channel cannot slow queries down.
+    const known = this.replicas.nodes.get(message.node);
+    if (known) known.lastSeen = now;
     if ("to" in message && message.to !== this.nodeId) return;
+    if ("app" in message && !this.hub.apps.findById(message.app)) {
+      return this.malformed(`unknown app id ${message.app} (are all nodes configured alike?)`);
+    }
     this.handle(message, now);
   }
 
   private handle(message: Envelope, now: number): void {
     const app = "app" in message ? this.hub.apps.findById(message.app) : undefined;
-    if ("app" in message && !app) return this.malformed(`unknown app id ${message.app} (are all nodes configured alike?)`);
     switch (message.type) {
       case "event":
         return this.hub.publish(app!, { name: message.name, data: message.data, channels: message.channels, socketId: message.socket });
@@ -194,6 +208,8 @@ export class ClusterBroker implements Broker, ClusterPort {
       case "member":
         if (message.op === "left") return this.replicas.left(message.node, message.app, message.channel, message.user);
         return this.replicas.joined(message.node, message.app, message.channel, message.user, message.data ?? {}, now);
+      case "anonymous":
+        return this.replicas.setAnonymous(message.node, message.app, message.channel, message.present, now);
       case "heartbeat":
         if (this.replicas.node(message.node, now).digest.value !== message.digest) this.requestSync(message.node, now);
         return;
@@ -278,7 +294,13 @@ export class ClusterBroker implements Broker, ClusterPort {
           })
           : undefined;
         const cache = state.channels.cache.get(name);
-        (snapshot[appId] ??= {})[name] = { ...(members && { members }), ...(cache !== undefined && { cache }) };
+        const anonymous = (channel.presence?.anonymous ?? 0) > 0;
+        if (anonymous) this.digest.toggle(anonymousEntry(appId, name));
+        (snapshot[appId] ??= {})[name] = {
+          ...(members && { members }),
+          ...(anonymous && { anonymous }),
+          ...(cache !== undefined && { cache }),
+        };
       }
     }
     return snapshot;
@@ -340,7 +362,9 @@ export class ClusterBroker implements Broker, ClusterPort {
     return {
       name,
       subscriptionCount: subscriptions?.get(name) ?? local?.subscribers.size ?? 0,
-      ...(isPresence && { userCount: (local?.presence ?? EMPTY_ROSTER).userCount(remote) }),
+      ...(isPresence && {
+        userCount: (local?.presence ?? EMPTY_ROSTER).userCount(remote, this.replicas.anonymousElsewhere(state.app.id, name)),
+      }),
       ...(cachedFrame !== undefined && { cachedFrame }),
     };
   }

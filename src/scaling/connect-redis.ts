@@ -48,8 +48,10 @@ export async function connectRedis(settings: RedisSettings, channel: string, tim
   const publisher = settings.url ? new Redis(settings.url, options) : new Redis(options);
   const subscriber = publisher.duplicate();
   const ignore = () => {}; // errors surface as status changes; ioredis would print unhandled ones
-  publisher.on("error", ignore);
-  subscriber.on("error", ignore);
+  let lastError: Error | undefined; // ioredis reports "Connection is closed." where the cause was ECONNREFUSED
+  const remember = (error: Error) => void (lastError = error);
+  publisher.on("error", remember);
+  subscriber.on("error", remember);
 
   try {
     await withTimeout(Promise.all([publisher.connect(), subscriber.connect()]), timeoutMs);
@@ -57,7 +59,7 @@ export async function connectRedis(settings: RedisSettings, channel: string, tim
   } catch (error) {
     publisher.disconnect();
     subscriber.disconnect();
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = (lastError?.message ?? (error instanceof Error ? error.message : String(error))).replace(/\.+$/, "");
     throw new RedisUnavailable(`Cannot connect to Redis at ${address} for scaling: ${reason}. Check REDIS_URL or REDIS_HOST/REDIS_PORT/REDIS_PASSWORD (or server.scaling.server), or turn scaling off.`);
   }
 

@@ -33,3 +33,5 @@ export class Digest {
 export const channelEntry = (appId: string, channel: string) => `c\n${appId}\n${channel}`;
 /** The digest entry of a presence member. */
 export const memberEntry = (appId: string, channel: string, userKey: string) => `m\n${appId}\n${channel}\n${userKey}`;
+/** The digest entry of "has presence subscriptions without user_id". */
+export const anonymousEntry = (appId: string, channel: string) => `a\n${appId}\n${channel}`;

@@ -14,6 +14,8 @@ const addressed = { ...base, to: Id };
 /** Snapshot of one node: per app, per occupied channel, its presence members and cached event. */
 const ChannelState = v.object({
   members: v.optional(v.array(v.tuple([UserId, Data]))),
+  /** The node has presence subscriptions without user_id on the channel. */
+  anonymous: v.optional(v.boolean()),
   cache: v.optional(v.string()),
 });
 
@@ -25,6 +27,8 @@ export const Envelope = v.variant("type", [
   // Node-level transitions: first/last subscriber of a channel, first/last socket of a presence user.
   v.object({ ...base, type: v.literal("channel"), app: Id, channel: v.string(), op: v.picklist(["occupied", "vacated"]) }),
   v.object({ ...base, type: v.literal("member"), app: Id, channel: v.string(), op: v.picklist(["joined", "left"]), user: UserId, data: v.optional(Data) }),
+  // First presence subscription without user_id on a channel (present) / last one gone.
+  v.object({ ...base, type: v.literal("anonymous"), app: Id, channel: v.string(), present: v.boolean() }),
   // Liveness and anti-entropy.
   v.object({ ...base, type: v.literal("heartbeat"), digest: v.string() }),
   v.object({ ...base, type: v.literal("hello") }),

@@ -1,7 +1,7 @@
 /** @module What this node knows of its peers: their occupied channels and presence members, kept in step by messages. */
 
 import type { RemoteMember } from "../protocol/cluster.ts";
-import { channelEntry, Digest, memberEntry } from "./digest.ts";
+import { anonymousEntry, channelEntry, Digest, memberEntry } from "./digest.ts";
 import type { Snapshot } from "./envelope.ts";
 
 /** Transitions of the peers' combined state (this node's own state is not part of it). */
@@ -20,6 +20,8 @@ class NodeReplica {
   lastSeen: number;
   readonly digest = new Digest();
   readonly apps = new Map<string, Map<string, Map<string, RemoteMember>>>();
+  /** Channels (`app\nchannel`) where the node has presence subscriptions without user_id. */
+  readonly anonymous = new Set<string>();
 
   constructor(id: string, now: number) {
     this.id = id;
@@ -35,6 +37,8 @@ interface AggregateMember extends RemoteMember {
 interface AggregateChannel {
   /** How many peers have subscribers on the channel. */
   nodes: number;
+  /** How many peers have presence subscriptions without user_id on it. */
+  anonymousNodes: number;
   readonly members: Map<string, AggregateMember>;
 }
 
@@ -66,6 +70,10 @@ export class Replicas {
     return this.aggregate.get(appId)?.get(channel)?.members;
   }
 
+  anonymousElsewhere(appId: string, channel: string): boolean {
+    return (this.aggregate.get(appId)?.get(channel)?.anonymousNodes ?? 0) > 0;
+  }
+
   /** Channels of the app with subscribers on some peer. */
   remoteChannels(appId: string): Iterable<string> {
     return this.aggregate.get(appId)?.keys() ?? [];
@@ -80,6 +88,7 @@ export class Replicas {
     const members = node?.apps.get(appId)?.get(channel);
     if (!node || !members) return;
     for (const key of [...members.keys()]) this.left(nodeId, appId, channel, key);
+    this.setAnonymous(nodeId, appId, channel, false, node.lastSeen);
     node.apps.get(appId)!.delete(channel);
     node.digest.toggle(channelEntry(appId, channel));
     const combined = this.aggregate.get(appId)!.get(channel)!;
@@ -121,6 +130,21 @@ export class Replicas {
     this.events.memberDisappeared(appId, channel, member.userId);
   }
 
+  /** Records whether a peer has presence subscriptions without user_id on the channel. */
+  setAnonymous(nodeId: string, appId: string, channel: string, present: boolean, now: number): void {
+    const node = present ? this.node(nodeId, now) : this.nodes.get(nodeId);
+    const key = `${appId}\n${channel}`;
+    if (!node || node.anonymous.has(key) === present) return;
+    if (present) {
+      this.channelOf(node, appId, channel);
+      node.anonymous.add(key);
+    } else {
+      node.anonymous.delete(key);
+    }
+    node.digest.toggle(anonymousEntry(appId, channel));
+    this.aggregate.get(appId)!.get(channel)!.anonymousNodes += present ? 1 : -1;
+  }
+
   /** Forgets a peer that left or went silent, with everything it had. */
   drop(nodeId: string): void {
     const node = this.nodes.get(nodeId);
@@ -141,12 +165,14 @@ export class Replicas {
         }
         const keep = new Set((next.members ?? []).map(([userId]) => String(userId)));
         for (const key of [...members.keys()]) if (!keep.has(key)) this.left(nodeId, appId, channel, key);
+        if (!next.anonymous) this.setAnonymous(nodeId, appId, channel, false, now);
       }
     }
     for (const [appId, channels] of Object.entries(snapshot)) {
       for (const [channel, state] of Object.entries(channels)) {
         this.occupied(nodeId, appId, channel, now);
         for (const [userId, data] of state.members ?? []) this.joined(nodeId, appId, channel, userId, data, now);
+        if (state.anonymous) this.setAnonymous(nodeId, appId, channel, true, now);
       }
     }
   }
@@ -162,7 +188,7 @@ export class Replicas {
     if (!combinedApp) this.aggregate.set(appId, (combinedApp = new Map()));
     const combined = combinedApp.get(channel);
     if (combined) combined.nodes++;
-    else combinedApp.set(channel, { nodes: 1, members: new Map() });
+    else combinedApp.set(channel, { nodes: 1, anonymousNodes: 0, members: new Map() });
     return members;
   }
 }

@@ -72,6 +72,11 @@ export async function startRedis(): Promise<RedisServer> {
     }
   };
 
+  const stop = async (signal: NodeJS.Signals = "SIGKILL") => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+
   await launch();
   return {
     port,
@@ -79,12 +84,9 @@ export async function startRedis(): Promise<RedisServer> {
     get running() {
       return child !== undefined && child.exitCode === null && child.signalCode === null;
     },
-    async stop(signal = "SIGKILL") {
-      if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
-    },
+    stop,
     async restart() {
-      await this.stop();
+      await stop();
       await launch();
     },
     command: (...args) => sendCommand(port, args),
@@ -246,13 +248,13 @@ export async function eventually<T>(read: () => Promise<T>, check: (value: T) =>
   }
 }
 
-/** GET an HTTP API path of app A on `node` through the SDK; resolves with status, JSON body and elapsed ms. */
-export async function apiGet(node: ScalingNode, path: string, params: Record<string, string> = {}): Promise<{ status: number; body: unknown; ms: number }> {
+/** GET an HTTP API path on `node` through the SDK (app A's unless `sdk` is given); resolves with status, JSON body and elapsed ms. */
+export async function apiGet(node: ScalingNode, path: string, params: Record<string, string> = {}, sdk: Pusher = node.sdk): Promise<{ status: number; body: unknown; ms: number }> {
   const started = Date.now();
   let status: number;
   let text: string;
   try {
-    const response = await node.sdk.get({ path, params });
+    const response = await sdk.get({ path, params });
     status = response.status;
     text = await response.text();
   } catch (error) {
