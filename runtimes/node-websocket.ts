@@ -7,9 +7,23 @@ import { MESSAGE_TOO_BIG } from "../src/protocol/connection.ts";
 import type { Upgrade, WebSocketSession } from "../src/protocol/socket.ts";
 import type { ResoundServer } from "../src/server.ts";
 
+// A broadcast sends one string object to every subscriber in a row; encoding it to UTF-8 once, instead of once per
+// socket (ws measures and encodes strings on every send), is what makes Node's fan-out cheap.
+let lastFrame = "";
+let lastBytes = Buffer.alloc(0);
+const TEXT = { binary: false };
+
 /** A ws socket that is itself the core's Socket port, so no adapter object is allocated per connection. */
 class SessionSocket extends WebSocket {
   session?: WebSocketSession;
+
+  override send(frame: string): void {
+    if (frame !== lastFrame) {
+      lastFrame = frame;
+      lastBytes = Buffer.from(frame);
+    }
+    super.send(lastBytes, TEXT);
+  }
 
   // ws closes oversized messages with a bare 1009; Reverb's clients see this reason.
   override close(code?: number, reason?: string | Buffer): void {
