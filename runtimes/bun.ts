@@ -6,6 +6,7 @@ import type { Topics } from "../src/channels/channel.ts";
 import type { Connection } from "../src/protocol/connection.ts";
 import type { WebSocketSession } from "../src/protocol/socket.ts";
 import { processHost } from "./process-host.ts";
+import { tlsServerOptions } from "./tls-options.ts";
 
 let server: Bun.Server<WebSocketSession> | undefined;
 
@@ -25,16 +26,7 @@ await main({
       server = Bun.serve<WebSocketSession>({
         hostname: host,
         port,
-        ...(tls && {
-          tls: {
-            cert: tls.cert,
-            key: tls.key,
-            ...(tls.passphrase !== undefined && { passphrase: tls.passphrase }),
-            ...(tls.ca !== undefined && { ca: tls.ca }),
-            requestCert: tls.verifyPeer,
-            rejectUnauthorized: tls.verifyPeer,
-          },
-        }),
+        ...(tls && { tls: tlsServerOptions(tls) }),
         fetch: (request, bun) =>
           core.fetch(request, {
             upgrade: (session, headers) =>

@@ -8,6 +8,7 @@ import { type Listener, ListenError, type TlsMaterial } from "../src/cli/host.ts
 import type { ResoundServer } from "../src/server.ts";
 import { createUpgradeListener } from "./node-websocket.ts";
 import { processHost } from "./process-host.ts";
+import { tlsServerOptions } from "./tls-options.ts";
 
 await main({
   ...processHost({ name: "node", version: process.versions.node }),
@@ -42,14 +43,7 @@ function createServer(core: ResoundServer, tls: TlsMaterial | null) {
       ? createAdaptorServer({
         fetch: (request) => core.fetch(request),
         createServer: createHttpsServer,
-        serverOptions: {
-          cert: tls.cert,
-          key: tls.key,
-          ...(tls.passphrase !== undefined && { passphrase: tls.passphrase }),
-          ...(tls.ca !== undefined && { ca: tls.ca }),
-          requestCert: tls.verifyPeer,
-          rejectUnauthorized: tls.verifyPeer,
-        },
+        serverOptions: tlsServerOptions(tls),
       })
       : createAdaptorServer({ fetch: (request) => core.fetch(request) });
 }
