@@ -70,9 +70,7 @@ export class Connection implements WebSocketSession, Subscriber {
     this.touch(now);
     if (this.hub.logger.debugEnabled) this.hub.logger.debug("Message Received", `${this.socketId} ${text}`);
     if (app.rateLimiting && !allowMessage(this, app.rateLimiting, now)) {
-      if (app.rateLimiting.terminateOnLimit) this.fail("rateLimited", true);
-      else this.fail("rateLimited");
-      return;
+      return this.fail("rateLimited", app.rateLimiting.terminateOnLimit);
     }
     try {
       handleMessage(this, app, this.state, text);
