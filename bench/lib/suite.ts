@@ -1,0 +1,41 @@
+/** @module The benchmark suite: scenario sizes (full, from the issue, and --quick for smoke tests) and the sweep. */
+
+import type { ServerKind } from "./servers.ts";
+
+export type SuiteScenario = "fanout" | "channels" | "presence-storm" | "client-events" | "idle" | "two-node";
+export const SUITE_SCENARIOS: readonly SuiteScenario[] = ["fanout", "channels", "presence-storm", "client-events", "idle", "two-node"];
+
+/** load.ts arguments (besides target and credentials) per scenario. */
+const FULL: Record<SuiteScenario, string[]> = {
+  fanout: ["--scenario", "fanout", "--subscribers", "5000", "--events", "100", "--back-to-back"],
+  channels: ["--scenario", "channels", "--subscribers", "10000", "--channels", "1000", "--events", "10000", "--batch", "10", "--back-to-back"],
+  "presence-storm": ["--scenario", "presence-storm", "--subscribers", "1000", "--rounds", "3"],
+  "client-events": ["--scenario", "client-events", "--subscribers", "1000", "--events", "20", "--rate", "2000"],
+  idle: ["--scenario", "idle", "--subscribers", "15000", "--hold", "30"],
+  "two-node": ["--scenario", "fanout", "--subscribers", "5000", "--events", "100", "--back-to-back"],
+};
+
+const QUICK: Record<SuiteScenario, string[]> = {
+  fanout: ["--scenario", "fanout", "--subscribers", "200", "--events", "20", "--back-to-back"],
+  channels: ["--scenario", "channels", "--subscribers", "400", "--channels", "100", "--events", "200", "--batch", "10", "--back-to-back"],
+  "presence-storm": ["--scenario", "presence-storm", "--subscribers", "100", "--rounds", "2"],
+  "client-events": ["--scenario", "client-events", "--subscribers", "100", "--events", "10", "--rate", "1000"],
+  idle: ["--scenario", "idle", "--subscribers", "500", "--hold", "6"],
+  "two-node": ["--scenario", "fanout", "--subscribers", "200", "--events", "20", "--back-to-back"],
+};
+
+export function scenarioArgs(scenario: SuiteScenario, quick: boolean): string[] {
+  return (quick ? QUICK : FULL)[scenario];
+}
+
+/** Floor servers only do public subscribe + HTTP publish on one process. */
+export function supports(server: ServerKind, scenario: SuiteScenario): boolean {
+  return server === "resound" || scenario === "fanout" || scenario === "channels" || scenario === "idle";
+}
+
+/** The sweep: fan-out latency at several subscriber counts, at a fixed rate below every server's ceiling. */
+export const SWEEP_COUNTS = [500, 1000, 2000, 5000];
+export const SWEEP_QUICK_COUNTS = [50, 100, 200];
+export function sweepArgs(subscribers: number, quick: boolean): string[] {
+  return ["--scenario", "fanout", "--subscribers", String(subscribers), "--events", quick ? "10" : "50", "--rate", "10"];
+}
