@@ -104,6 +104,25 @@ for (const runtime of RUNTIMES) {
       }
     });
 
+    // Ten frames for one socket in one turn is the write-coalescing path on Node; the trigger after it must not wait.
+    it("delivers a batch on one channel to every subscriber in order, and the next event after it", async () => {
+      const clients = await Promise.all([client(), client(), client()]);
+      try {
+        const name = unique("");
+        const channels = await Promise.all(clients.map((c) => subscribe(c, name)));
+        const batches = channels.map((channel) => nextEvents(channel, "step", 10));
+        const sent = Array.from({ length: 10 }, (_, i) => ({ i }));
+        // The SDK encodes `data` in place, so it gets its own copies.
+        assert.equal((await sdk().triggerBatch(sent.map((data) => ({ channel: name, name: "step", data: { ...data } })))).status, 200);
+        for (const received of await Promise.all(batches)) assert.deepEqual(received.map(([data]) => data), sent);
+        const after = channels.map((channel) => nextEvent(channel, "after", 1000));
+        await sdk().trigger(name, "after", { done: true });
+        assert.deepEqual(await Promise.all(after), [{ done: true }, { done: true }, { done: true }]);
+      } finally {
+        disconnectAll(...clients);
+      }
+    });
+
     it("subscribes to a private channel through the auth endpoint and receives its events", async () => {
       const a = await client();
       try {
