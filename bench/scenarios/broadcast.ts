@@ -5,9 +5,9 @@ import type { Client } from "../lib/client.ts";
 import { lastTs, padding, payload, readSeq } from "../lib/extract.ts";
 import { progress } from "../lib/progress.ts";
 import { publish } from "../lib/publisher.ts";
-import { nowMs, percentiles, round } from "../lib/stats.ts";
+import { nowMs } from "../lib/stats.ts";
 import type { Context, Result } from "./context.ts";
-import { connectMeasured, cpuMeasured, earlyCloses, usPer, waitForDeliveries } from "./measure.ts";
+import { connectMeasured, cpuMeasured, deliveryMetrics, waitForDeliveries } from "./measure.ts";
 
 /** Channel `c` of the given kind. */
 export function channelName(ctx: Context, c: number): string {
@@ -70,7 +70,6 @@ export async function broadcast(ctx: Context): Promise<Result> {
   if (result.errors) notes.push(`${result.errors} publish requests failed; first: ${result.firstError}`);
   if (misrouted) notes.push(`${misrouted} frames arrived on a subscriber of another channel`);
   const frames = received + duplicated + misrouted;
-  const p = percentiles(latencies, received);
   return {
     notes,
     metrics: {
@@ -85,15 +84,8 @@ export async function broadcast(ctx: Context): Promise<Result> {
       lost: expected - received,
       duplicated,
       misrouted,
-      deliverySeconds: round((lastDelivery - started) / 1000),
-      deliveriesPerSec: received ? round(frames / ((lastDelivery - started) / 1000), 0) : null,
-      latencyP50Ms: p.p50, latencyP95Ms: p.p95, latencyP99Ms: p.p99, latencyMaxMs: p.max,
-      serverCpuMs: phase.serverCpuMs,
-      cpuUsPerDelivery: usPer(phase.serverCpuMs, frames),
       auxCpuMs: Number.isNaN(phase.auxCpuMs) ? null : phase.auxCpuMs,
-      generatorCpuPct: phase.generatorCpuPct,
-      generatorSysPct: phase.generatorSysPct,
-      closedEarly: earlyCloses(clients, notes),
+      ...deliveryMetrics(phase, frames, started, lastDelivery, latencies, received, clients, notes),
     },
   };
 }

@@ -4,9 +4,9 @@ import { channelAuth } from "../lib/sign.ts";
 import type { Client } from "../lib/client.ts";
 import { lastTs, padding, readSeq } from "../lib/extract.ts";
 import { progress } from "../lib/progress.ts";
-import { nowMs, percentiles, round } from "../lib/stats.ts";
+import { nowMs, round } from "../lib/stats.ts";
 import type { Context, Result } from "./context.ts";
-import { connectMeasured, cpuMeasured, earlyCloses, sleep, usPer, waitForDeliveries } from "./measure.ts";
+import { connectMeasured, cpuMeasured, deliveryMetrics, sleep, waitForDeliveries } from "./measure.ts";
 
 const ERROR = Buffer.from("pusher:error");
 
@@ -70,7 +70,6 @@ export async function clientEvents(ctx: Context): Promise<Result> {
   });
   if (errors) notes.push(`${errors} pusher:error frames; first: ${firstError}`);
   const frames = received + duplicated;
-  const p = percentiles(latencies, received);
   return {
     notes,
     metrics: {
@@ -83,14 +82,7 @@ export async function clientEvents(ctx: Context): Promise<Result> {
       received,
       lost: expected - received,
       duplicated,
-      deliverySeconds: round((lastDelivery - started) / 1000),
-      deliveriesPerSec: received ? round(frames / ((lastDelivery - started) / 1000), 0) : null,
-      latencyP50Ms: p.p50, latencyP95Ms: p.p95, latencyP99Ms: p.p99, latencyMaxMs: p.max,
-      serverCpuMs: phase.serverCpuMs,
-      cpuUsPerDelivery: usPer(phase.serverCpuMs, frames),
-      generatorCpuPct: phase.generatorCpuPct,
-      generatorSysPct: phase.generatorSysPct,
-      closedEarly: earlyCloses(clients, notes),
+      ...deliveryMetrics(phase, frames, started, lastDelivery, latencies, received, clients, notes),
     },
   };
 }

@@ -4,7 +4,7 @@ import type { Client } from "../lib/client.ts";
 import { connectAll } from "../lib/connect.ts";
 import { cpuMs, rssBytes, selfCpuMs } from "../lib/proc.ts";
 import { progress } from "../lib/progress.ts";
-import { nowMs, round } from "../lib/stats.ts";
+import { nowMs, percentiles, round } from "../lib/stats.ts";
 import type { Context } from "./context.ts";
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -80,4 +80,32 @@ export function earlyCloses(clients: readonly Client[], notes: string[]): number
 /** Per-delivery CPU in µs, or null. */
 export function usPer(cpuMsValue: number, count: number): number | null {
   return count > 0 && Number.isFinite(cpuMsValue) ? round((cpuMsValue * 1000) / count, 3) : null;
+}
+
+/**
+ * The metrics every delivery scenario ends with: `frames` delivered from `started` to `lastDelivery` (ms), latency
+ * percentiles of the first `count` samples, server CPU per frame, generator load and early closes.
+ */
+export function deliveryMetrics(
+  phase: { serverCpuMs: number; generatorCpuPct: number; generatorSysPct: number },
+  frames: number,
+  started: number,
+  lastDelivery: number,
+  latencies: Float64Array,
+  count: number,
+  clients: readonly Client[],
+  notes: string[],
+) {
+  const seconds = (lastDelivery - started) / 1000;
+  const p = percentiles(latencies, count);
+  return {
+    deliverySeconds: round(seconds),
+    deliveriesPerSec: frames > 0 ? round(frames / seconds, 0) : null,
+    latencyP50Ms: p.p50, latencyP95Ms: p.p95, latencyP99Ms: p.p99, latencyMaxMs: p.max,
+    serverCpuMs: phase.serverCpuMs,
+    cpuUsPerDelivery: usPer(phase.serverCpuMs, frames),
+    generatorCpuPct: phase.generatorCpuPct,
+    generatorSysPct: phase.generatorSysPct,
+    closedEarly: earlyCloses(clients, notes),
+  };
 }

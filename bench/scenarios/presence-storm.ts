@@ -7,9 +7,9 @@ import { channelAuth } from "../lib/sign.ts";
 import type { Client } from "../lib/client.ts";
 import { readUserNumber } from "../lib/extract.ts";
 import { progress } from "../lib/progress.ts";
-import { nowMs, percentiles, round } from "../lib/stats.ts";
+import { nowMs, percentiles } from "../lib/stats.ts";
 import type { Context, Result } from "./context.ts";
-import { connectMeasured, cpuMeasured, earlyCloses, sleep, usPer, waitForDeliveries } from "./measure.ts";
+import { connectMeasured, cpuMeasured, deliveryMetrics, sleep, waitForDeliveries } from "./measure.ts";
 
 const ADDED = Buffer.from("member_added");
 const REMOVED = Buffer.from("member_removed");
@@ -90,7 +90,6 @@ export async function presenceStorm(ctx: Context): Promise<Result> {
   const frames = joined + added + removed + duplicated;
   const expected = expectedAdded + expectedRemoved;
   const join = percentiles(joinLatency, joins);
-  const p = percentiles(addedLatency, adds);
   return {
     notes,
     metrics: {
@@ -103,14 +102,7 @@ export async function presenceStorm(ctx: Context): Promise<Result> {
       received: added + removed,
       lost: expected - added - removed + (expectedJoins - joined),
       duplicated,
-      deliverySeconds: round((lastProgress - started) / 1000),
-      deliveriesPerSec: round(frames / ((lastProgress - started) / 1000), 0),
-      latencyP50Ms: p.p50, latencyP95Ms: p.p95, latencyP99Ms: p.p99, latencyMaxMs: p.max,
-      serverCpuMs: phase.serverCpuMs,
-      cpuUsPerDelivery: usPer(phase.serverCpuMs, frames),
-      generatorCpuPct: phase.generatorCpuPct,
-      generatorSysPct: phase.generatorSysPct,
-      closedEarly: earlyCloses(clients, notes),
+      ...deliveryMetrics(phase, frames, started, lastProgress, addedLatency, adds, clients, notes),
     },
   };
 }
