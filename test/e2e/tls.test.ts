@@ -1,4 +1,4 @@
-/** @module Direct TLS on every runtime: Valet, Herd and config-file certificates, plain-ws fallback, certificate errors, pusher-js over wss. */
+/** @module Direct TLS on every runtime: Valet, Herd and config-file certificates, client certificates (verify_peer), plain-ws fallback, certificate errors, pusher-js over wss. */
 
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
@@ -20,6 +20,12 @@ function makeCertificates(): { dir: string; ca: string } {
     "-keyout", join(dir, "other.key"), "-out", join(dir, "other.crt")], { stdio: "ignore" });
   execFileSync("openssl", ["pkcs8", "-topk8", "-in", join(dir, `${HOST}.key`), "-out", join(dir, "encrypted.key"),
     "-passout", "pass:s3cret"], { stdio: "ignore" });
+  // A client certificate signed by the same CA, for verify_peer.
+  execFileSync("openssl", ["req", "-new", "-nodes", "-newkey", "rsa:2048", "-subj", "/CN=client",
+    "-keyout", join(dir, "client.key"), "-out", join(dir, "client.csr")], { stdio: "ignore" });
+  writeFileSync(join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
+  execFileSync("openssl", ["x509", "-req", "-sha256", "-days", "2", "-in", join(dir, "client.csr"), "-CA", join(dir, "resound-ca.crt"),
+    "-CAkey", join(dir, "resound-ca.key"), "-CAcreateserial", "-extfile", join(dir, "client.ext"), "-out", join(dir, "client.crt")], { stdio: "ignore" });
   return { dir, ca: readFileSync(join(dir, "resound-ca.crt"), "utf8") };
 }
 
@@ -35,10 +41,13 @@ function homeWith(source: "Valet" | "Herd", certs: string): string {
   return home;
 }
 
+/** A client certificate and key to present, in PEM. */
+type ClientCertificate = { cert: string; key: string };
+
 /** GET over https to 127.0.0.1, verifying the certificate for `servername` against `ca`. */
-function httpsGet(port: number, path: string, ca: string, servername = HOST): Promise<string> {
+function httpsGet(port: number, path: string, ca: string, servername = HOST, client?: ClientCertificate): Promise<string> {
   return new Promise((resolve, reject) => {
-    const options: RequestOptions = { host: "127.0.0.1", port, path, ca, servername, agent: false };
+    const options: RequestOptions = { host: "127.0.0.1", port, path, ca, servername, agent: false, ...client };
     const req = request(options, (res) => {
       let body = "";
       res.on("data", (chunk: Buffer) => (body += chunk));
@@ -50,9 +59,9 @@ function httpsGet(port: number, path: string, ca: string, servername = HOST): Pr
 }
 
 /** Opens wss://…/app/{key} with certificate verification and returns the first frame. */
-function wssFirstFrame(port: number, ca: string, servername = HOST): Promise<string> {
+function wssFirstFrame(port: number, ca: string, servername = HOST, client?: ClientCertificate): Promise<string> {
   return new Promise((resolve, reject) => {
-    const options: WebSocket.ClientOptions & { servername: string } = { ca, servername };
+    const options: WebSocket.ClientOptions & { servername: string } = { ca, servername, ...client };
     const socket = new WebSocket(`wss://127.0.0.1:${port}/app/${APP_A.key}`, options);
     const timer = setTimeout(() => reject(new Error("no frame over wss")), 5000);
     socket.once("message", (data: Buffer) => {
@@ -144,6 +153,31 @@ for (const runtime of RUNTIMES) {
         });
       }
     });
+
+    if (runtime === "deno") {
+      it("stops with exit code 1 and one line for ca and verify_peer, which Deno cannot honour", async () => {
+        const file = tlsConfig({ local_cert: `${HOST}.crt`, local_pk: `${HOST}.key`, ca: "resound-ca.crt", verify_peer: true });
+        const { code, output } = await runToExit(runtime, ["--port", String(await freePort()), "--config", file]);
+        assert.equal(code, 1, output);
+        assert.equal(output.trim().split("\n").length, 1, output);
+        assert.match(output, /Deno\.serve cannot verify client certificates; remove ca and verify_peer from server\.options\.tls/);
+      });
+    } else {
+      it("with ca and verify_peer, serves clients with a certificate from that CA and refuses the others", async () => {
+        const file = tlsConfig({ local_cert: `${HOST}.crt`, local_pk: `${HOST}.key`, ca: "resound-ca.crt", verify_peer: true });
+        const server = await startServer(runtime, { args: ["--config", file] });
+        const read = (name: string) => readFileSync(join(certs.dir, name), "utf8");
+        await stopping(server, async () => {
+          const client = { cert: read("client.crt"), key: read("client.key") };
+          assert.equal(await httpsGet(server.port, "/up", certs.ca, HOST, client), '{"health":"OK"}');
+          assert.match(await wssFirstFrame(server.port, certs.ca, HOST, client), ESTABLISHED);
+          await assert.rejects(httpsGet(server.port, "/up", certs.ca), "no client certificate");
+          await assert.rejects(wssFirstFrame(server.port, certs.ca), "no client certificate over wss");
+          const stranger = { cert: read("other.crt"), key: read("other.key") };
+          await assert.rejects(httpsGet(server.port, "/up", certs.ca, HOST, stranger), "a certificate from another issuer");
+        });
+      });
+    }
 
     const failures: Array<[string, Record<string, unknown>, RegExp]> = [
       ["a missing certificate", { local_cert: "missing.crt", local_pk: `${HOST}.key` }, /The TLS local_cert .*missing\.crt does not exist\./],
