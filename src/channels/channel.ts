@@ -56,21 +56,21 @@ export class Channel<S extends Subscriber = Subscriber> {
   /**
    * Adds or replaces `subscriber`'s subscription. Returns what the other subscribers must be told:
    * `joined` (send member_added with the new data) and `left` (send member_removed for that user id).
-   * A re-subscribe by the same user only refreshes the stored data.
+   * A re-subscribe by the same user only refreshes the stored data (`refreshed`), which nobody is told of.
    */
-  add(subscriber: S, subscription: Subscription): { joined: boolean; left: string | number | undefined } {
+  add(subscriber: S, subscription: Subscription): { joined: boolean; left: string | number | undefined; refreshed: boolean } {
     const previous = this.subscribers.get(subscriber);
     this.subscribers.set(subscriber, subscription);
     if (!previous) this.topics?.subscribe(subscriber, this.topic);
     const roster = this.presence;
-    if (!roster) return { joined: false, left: undefined };
+    if (!roster) return { joined: false, left: undefined, refreshed: false };
     if (previous && previous.userId !== undefined && String(previous.userId) === String(subscription.userId)) {
       roster.update(previous.userId, subscription.data);
-      return { joined: false, left: undefined };
+      return { joined: false, left: undefined, refreshed: true };
     }
     const joined = roster.join(subscription.userId, subscription.data);
     const left = previous ? roster.leave(previous.userId) : undefined;
-    return { joined, left };
+    return { joined, left, refreshed: false };
   }
 
   /** Removes `subscriber`; `left` is the user id to announce when that was the user's last socket here. */

@@ -24,6 +24,8 @@ export interface ClusterPort {
   /** A presence user's first socket on this node joined / last one left (`data` is its channel_data). */
   joined(appId: string, channel: string, userId: string | number, data: Record<string, unknown>): void;
   left(appId: string, channel: string, userId: string | number): void;
+  /** A present user's data changed here (a socket re-subscribed as that user with new channel_data). */
+  refreshed(appId: string, channel: string, userId: string | number, data: Record<string, unknown>): void;
   /** This node's first presence subscription without user_id arrived on the channel (true) / its last one left (false). */
   anonymous(appId: string, channel: string, present: boolean): void;
   /** A client event this node relayed locally; other nodes relay it to their subscribers except `socketId`. */
@@ -39,6 +41,7 @@ export const SINGLE_NODE: ClusterPort = {
   vacated() {},
   joined() {},
   left() {},
+  refreshed() {},
   anonymous() {},
   clientEvent() {},
 };

@@ -35,7 +35,7 @@ export function subscribe(connection: Connection, app: App, state: AppState, dat
   // channel_data is only trusted when it was signed, i.e. on private and presence channels.
   const stored = channel.kind.authenticated ? (channelData ?? {}) : {};
   const userId = userIdOf(stored);
-  const { joined, left } = channel.add(connection, { userId, data: stored });
+  const { joined, left, refreshed } = channel.add(connection, { userId, data: stored });
   const cluster = connection.hub.cluster;
   if (state.channels.register(channel)) cluster.occupied(app.id, name);
   connection.channels.set(name, channel);
@@ -47,6 +47,8 @@ export function subscribe(connection: Connection, app: App, state: AppState, dat
     // A user already present on another node was announced there and replicated here: no second member_added.
     if (userId === undefined || !elsewhere?.has(String(userId))) channel.broadcast(memberAdded(name, stored), connection);
   }
+  // Other nodes keep a copy of the member: give them the new data for the member lists of later joiners.
+  if (refreshed && userId !== undefined) cluster.refreshed(app.id, name, userId, stored);
   if (left !== undefined) announceLeave(connection, channel, left, connection);
   connection.send(subscriptionSucceeded(name, channel.presence?.snapshot(elsewhere)));
   if (channel.kind.cache) connection.send(state.channels.cache.get(name) ?? cacheMiss(name));

@@ -172,6 +172,11 @@ export class ClusterBroker implements Broker, ClusterPort {
     this.send({ type: "member", app: appId, channel, op: "left", user: userId });
   }
 
+  /** Sent as another "joined": a peer that already has the member takes the new data (the digest is unchanged). */
+  refreshed(appId: string, channel: string, userId: string | number, data: Record<string, unknown>): void {
+    this.send({ type: "member", app: appId, channel, op: "joined", user: userId, data });
+  }
+
   clientEvent(appId: string, channel: string, frame: string, socketId: string): void {
     this.send({ type: "client", app: appId, channel, frame, socket: socketId });
   }

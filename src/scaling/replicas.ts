@@ -19,7 +19,7 @@ class NodeReplica {
   readonly id: string;
   lastSeen: number;
   readonly digest = new Digest();
-  readonly apps = new Map<string, Map<string, Map<string, RemoteMember>>>();
+  readonly apps = new Map<string, Map<string, Map<string, StoredMember>>>();
   /** Channels (`app\nchannel`) where the node has presence subscriptions without user_id. */
   readonly anonymous = new Set<string>();
 
@@ -29,7 +29,12 @@ class NodeReplica {
   }
 }
 
-interface AggregateMember extends RemoteMember {
+/** A member as kept here: its data changes when its node refreshes it. */
+interface StoredMember extends RemoteMember {
+  data: Record<string, unknown>;
+}
+
+interface AggregateMember extends StoredMember {
   /** How many peers have this user on the channel. */
   nodes: number;
 }
@@ -102,7 +107,13 @@ export class Replicas {
     const node = this.node(nodeId, now);
     const members = this.channelOf(node, appId, channel);
     const key = String(userId);
-    if (members.has(key)) return;
+    const known = members.get(key);
+    if (known) {
+      // The member's data was refreshed (a re-subscribe, or a snapshot): the latest data wins cluster-wide.
+      known.data = data;
+      this.aggregate.get(appId)!.get(channel)!.members.get(key)!.data = data;
+      return;
+    }
     const member = { userId, data };
     members.set(key, member);
     node.digest.toggle(memberEntry(appId, channel, key));
@@ -177,7 +188,7 @@ export class Replicas {
     }
   }
 
-  private channelOf(node: NodeReplica, appId: string, channel: string): Map<string, RemoteMember> {
+  private channelOf(node: NodeReplica, appId: string, channel: string): Map<string, StoredMember> {
     let channels = node.apps.get(appId);
     if (!channels) node.apps.set(appId, (channels = new Map()));
     let members = channels.get(channel);

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { APP_A } from "../support/fixtures.ts";
+import { CLUSTER_DEFAULTS } from "../../src/scaling/cluster-broker.ts";
 import { createCluster, user } from "../support/cluster-harness.ts";
 
 const CHANNEL = "presence-room";
@@ -61,5 +62,26 @@ describe("cluster presence", () => {
     assert.deepEqual((await a!.broker.users(APP_A, CHANNEL))?.sort(), [1, 2]);
     assert.equal((await b!.broker.channel(APP_A, CHANNEL))?.userCount, 2);
     assert.equal(await a!.broker.users(APP_A, "presence-empty"), undefined);
+  });
+
+  it("gives later joiners on every node the data a member re-subscribed with, announcing nothing", () => {
+    const { bus, clock, nodes: [a, b] } = createCluster(2);
+    const tab = a!.connect();
+    tab.subscribe(CHANNEL, { channelData: user(1, "old name") });
+    const watcher = b!.connect();
+    watcher.subscribe(CHANNEL, { channelData: user(2) });
+    watcher.take();
+    tab.subscribe(CHANNEL, { channelData: user(1, "new name") });
+    assert.deepEqual(watcher.take(), [], "no member_added or member_removed for a refresh");
+    for (const node of [a!, b!]) {
+      const joiner = node.connect();
+      const succeeded = joiner.subscribe(CHANNEL, { channelData: user(3) }).find((frame) => frame.event === "pusher_internal:subscription_succeeded")!;
+      const presence = (succeeded.data as { presence: { count: number; hash: Record<string, unknown> } }).presence;
+      assert.deepEqual(presence.hash["1"], { name: "new name" }, `joiner on node ${node.id}`);
+      joiner.disconnect();
+    }
+    const sent = bus.log.length;
+    clock.advance(CLUSTER_DEFAULTS.heartbeatMs * 2);
+    assert.ok(!bus.log.slice(sent).some((message) => message.includes('"type":"sync"')), "the replicas' digests still agree");
   });
 });
