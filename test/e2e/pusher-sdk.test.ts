@@ -30,11 +30,13 @@ const COUNTED: AppEntry = { app_id: "555001", key: "counted-key", secret: "count
 let counter = 0;
 const unique = (prefix: string) => `${prefix}sdk-${++counter}-${randomBytes(3).toString("hex")}`;
 
-/** The JSON body of a successful SDK call. */
-async function json(response: Promise<{ status: number; json(): Promise<unknown> }>): Promise<unknown> {
+/** The JSON body of a successful SDK call, which must carry an explicit Content-Length (as Reverb's responses do). */
+async function json(response: Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>): Promise<unknown> {
   const resolved = await response;
   assert.equal(resolved.status, 200);
-  return resolved.json();
+  const text = await resolved.text();
+  assert.equal(resolved.headers.get("content-length"), String(Buffer.byteLength(text)), `Content-Length of ${text}`);
+  return JSON.parse(text);
 }
 
 /** Waits until `read` returns `expected` (deep-equal), polling; fails with the last value seen. */

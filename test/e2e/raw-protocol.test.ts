@@ -55,6 +55,7 @@ for (const runtime of RUNTIMES) {
     const assertAlive = async () => {
       const up = await fetch(e2e.httpUrl("/up"));
       assert.equal(up.status, 200);
+      assert.equal(up.headers.get("content-length"), "15");
       assert.deepEqual(await up.json(), { health: "OK" });
       const fresh = await open();
       await using([fresh], async () => {
