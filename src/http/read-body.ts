@@ -11,8 +11,15 @@ export function headerBytes(request: Request, path: string): number {
 
 /** The body, or undefined as soon as it would exceed `limit` bytes. */
 export async function readBody(request: Request, limit: number): Promise<Uint8Array | undefined> {
-  const declared = Number(request.headers.get("content-length") ?? 0);
+  const length = request.headers.get("content-length");
+  const declared = Number(length ?? 0);
   if (declared > limit) return undefined;
+  // With a declared length the HTTP parser delivers exactly that many bytes, so reading it whole is bounded; it also
+  // skips the ReadableStream that some adapters (@hono/node-server) build only when `body` is touched.
+  if (length !== null && Number.isSafeInteger(declared) && declared >= 0) {
+    const body = new Uint8Array(await request.arrayBuffer());
+    return body.byteLength > limit ? undefined : body;
+  }
   if (!request.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;

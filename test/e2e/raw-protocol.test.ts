@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { request as httpRequest } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { type AppEntry, type E2eServer, startE2eServer } from "../support/e2e-server.ts";
 import { APP_A, APP_B, APP_C } from "../support/fixtures.ts";
@@ -240,6 +241,31 @@ for (const runtime of RUNTIMES) {
       assert.match(response.headers.get("content-type") ?? "", /^application\/json/);
       const body = (await response.json()) as { error?: unknown };
       assert.equal(typeof body.error, "string");
+    });
+
+    it("answers 413 JSON to an API request over max_request_size, with a declared length or chunked", async () => {
+      const path = `/apps/${APP_A.id}/events`;
+      const body = (size: number) => JSON.stringify({ name: "big", channel: "news", data: "x".repeat(size) });
+      const declared = await fetch(e2e.httpUrl(path), { method: "POST", body: body(10_100), headers: { "content-type": "application/json" } });
+      assert.equal(declared.status, 413);
+      assert.match(((await declared.json()) as { error: string }).error, /max_request_size/);
+      /** POSTs `text` in 1,000-byte chunks with Transfer-Encoding: chunked (no Content-Length). */
+      const chunked = (text: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(e2e.httpUrl(path), { method: "POST", headers: { "content-type": "application/json" } }, (res) => {
+          let received = "";
+          res.on("data", (chunk: Buffer) => (received += chunk));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: received }));
+        });
+        req.on("error", reject);
+        for (let i = 0; i < text.length; i += 1000) req.write(text.slice(i, i + 1000));
+        req.end();
+      });
+      const over = await chunked(body(10_100));
+      assert.equal(over.status, 413, over.body);
+      assert.match(over.body, /max_request_size/);
+      const under = await chunked(body(8_000));
+      assert.equal(under.status, 401, "read whole and then refused for its missing signature");
+      await assertAlive();
     });
 
     describe("with --path ws", () => {
