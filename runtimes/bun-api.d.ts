@@ -7,6 +7,7 @@ declare namespace Bun {
     send(data: string): number;
     close(code?: number, reason?: string): void;
     ping(): number;
+    getBufferedAmount(): number;
     subscribe(topic: string): void;
     unsubscribe(topic: string): void;
     publish(topic: string, data: string): number;
@@ -24,6 +25,9 @@ declare namespace Bun {
     fetch(request: Request, server: Server<T>): Response | Promise<Response> | undefined;
     websocket: {
       maxPayloadLength: number;
+      /** Bytes buffered per socket before send/publish drop frames; 0 = no limit. */
+      backpressureLimit?: number;
+      closeOnBackpressureLimit?: boolean;
       idleTimeout: number;
       sendPings: boolean;
       perMessageDeflate: boolean;

@@ -10,12 +10,15 @@ import { tlsServerOptions } from "./tls-options.ts";
 
 let server: Bun.Server<WebSocketSession> | undefined;
 
+/** Bun's send and publish status when a socket was left with unsent data (the frame is queued, not dropped). */
+const BACKPRESSURE = -1;
+
 // ws.publish reaches every subscriber but that socket; server.publish reaches all.
 const topics: Topics<Connection> = {
   subscribe: (connection, topic) => connection.socket?.subscribe?.(topic),
   unsubscribe: (connection, topic) => connection.socket?.unsubscribe?.(topic),
   publish: (topic, frame, except) =>
-    except?.socket?.publish ? except.socket.publish(topic, frame) : server?.publish(topic, frame),
+    (except?.socket?.publish ? except.socket.publish(topic, frame) : server!.publish(topic, frame)) !== BACKPRESSURE,
 };
 
 await main({
@@ -37,6 +40,10 @@ await main({
         websocket: {
           // Bun enforces the largest app limit while reading; the core applies each app's own limit.
           maxPayloadLength: core.maxMessageSize,
+          // With a limit, Bun silently drops frames (publish skips the socket) while a client is behind. The core
+          // bounds each connection's unsent data itself and closes it with 4100 instead, so nothing is dropped here.
+          backpressureLimit: 0,
+          closeOnBackpressureLimit: false,
           idleTimeout: 0, // the core's heartbeat decides when a connection is dead
           sendPings: false,
           perMessageDeflate: false,

@@ -7,37 +7,80 @@ import type { Socket, WebSocketSession } from "../src/protocol/socket.ts";
 import { processHost } from "./process-host.ts";
 
 const OPEN = 1;
+/** Backoff between attempts to listen again after the accept loop failed. */
+const RELISTEN_FIRST_MS = 100;
+const RELISTEN_MAX_MS = 2_000;
 
 await main({
   ...processHost({ name: "deno", version: Deno.version.deno }),
-  listen(core, { host, port, tls }) {
+  listen(core, { host, port, tls, onAcceptFailure }) {
     if (tls?.ca !== undefined || tls?.verifyPeer) {
       return Promise.reject(new ListenError("unsupported", "Deno.serve cannot verify client certificates; remove ca and verify_peer from server.options.tls"));
     }
+    const key = tls && plainKey(tls.key, tls.passphrase);
+    const handler = (request: Request) =>
+      core.fetch(request, {
+        upgrade: (session, headers) => {
+          // Deno pings idle sockets itself unless idleTimeout is 0; the core's heartbeat owns liveness.
+          const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
+          attach(socket, session);
+          for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+          return response;
+        },
+      });
     return new Promise((resolve, reject) => {
-      try {
-        const server = Deno.serve({
-          hostname: host,
-          port,
-          ...(tls && { cert: tls.cert, key: plainKey(tls.key, tls.passphrase) }),
-          onListen: ({ port: bound }) => resolve({ port: bound, close: () => closeGracefully(server) }),
-          onError: () => Response.json({ error: "Internal server error." }, { status: 500 }),
-        }, (request) =>
-          core.fetch(request, {
-            upgrade: (session, headers) => {
-              // Deno pings idle sockets itself unless idleTimeout is 0; the core's heartbeat owns liveness.
-              const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
-              attach(socket, session);
-              for (const [key, value] of Object.entries(headers)) response.headers.set(key, value);
-              return response;
+      let current: Deno.HttpServer | undefined;
+      let stopped = false;
+      let retry: ReturnType<typeof setTimeout> | undefined;
+      let delay = RELISTEN_FIRST_MS;
+      let listenedAt = 0;
+      let boundPort = port;
+      const close = async () => {
+        stopped = true;
+        clearTimeout(retry);
+        if (current) await closeGracefully(current);
+      };
+      const listenAgainLater = () => {
+        if (Date.now() - listenedAt > 10 * RELISTEN_MAX_MS) delay = RELISTEN_FIRST_MS; // a new episode
+        retry = setTimeout(() => serve(false), delay);
+        delay = Math.min(delay * 2, RELISTEN_MAX_MS);
+      };
+      // When Deno.serve cannot accept a connection (out of file descriptors: EMFILE) its accept loop ends and
+      // `finished` rejects, which would end the process. Upgraded WebSockets do not depend on that loop, so they
+      // keep running while the listener is opened again on the same port.
+      const serve = (first: boolean) => {
+        try {
+          const server = Deno.serve({
+            hostname: host,
+            port: boundPort,
+            ...(tls && { cert: tls.cert, key: key! }),
+            onListen: ({ port: bound }) => {
+              boundPort = bound;
+              listenedAt = Date.now();
+              if (first) resolve({ port: bound, close });
             },
-          }));
-      } catch (error) {
-        reject(listenError(error));
-      }
+            onError: () => Response.json({ error: "Internal server error." }, { status: 500 }),
+          }, handler);
+          current = server;
+          server.finished.catch((error: unknown) => {
+            if (stopped) return;
+            onAcceptFailure(describe(error));
+            listenAgainLater();
+          });
+        } catch (error) {
+          if (first) return reject(listenError(error));
+          onAcceptFailure(describe(error));
+          listenAgainLater();
+        }
+      };
+      serve(true);
     });
   },
 });
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 /** Open sockets, so shutdown can let their closing handshakes (4200) finish: Deno.serve's shutdown cuts them with 1001. */
 const open = new Set<WebSocket>();
@@ -65,6 +108,7 @@ function attach(socket: WebSocket, session: WebSocketSession): void {
     send: (frame) => socket.readyState === OPEN && socket.send(frame),
     close: (code, reason) => socket.close(code, reason),
     ping: () => {}, // no API for control pings; such clients still get pusher:ping text frames
+    getBufferedAmount: () => socket.bufferedAmount,
   };
   socket.onopen = () => {
     open.add(socket);

@@ -46,23 +46,29 @@ class SessionSocket extends WebSocket {
     super.send(lastBytes, TEXT);
   }
 
+  /** ws counts what the TCP socket has not written yet plus frames queued behind a compressor: O(1). */
+  getBufferedAmount(): number {
+    return this.bufferedAmount;
+  }
+
   // ws closes oversized messages with a bare 1009; Reverb's clients see this reason.
   override close(code?: number, reason?: string | Buffer): void {
     super.close(code, code === MESSAGE_TOO_BIG.code && reason === undefined ? MESSAGE_TOO_BIG.reason : reason);
   }
 }
 
-function onMessage(this: SessionSocket, data: Buffer, isBinary: boolean) {
-  this.session?.message(isBinary ? data : data.toString());
+// ws calls its listeners with `this` set to the socket, which is always a SessionSocket here.
+function onMessage(this: WebSocket, data: Buffer, isBinary: boolean) {
+  (this as SessionSocket).session?.message(isBinary ? data : data.toString());
 }
-function onPing(this: SessionSocket) {
-  this.session?.control("ping");
+function onPing(this: WebSocket) {
+  (this as SessionSocket).session?.control("ping");
 }
-function onPong(this: SessionSocket) {
-  this.session?.control("pong");
+function onPong(this: WebSocket) {
+  (this as SessionSocket).session?.control("pong");
 }
-function onClose(this: SessionSocket) {
-  this.session?.closed();
+function onClose(this: WebSocket) {
+  (this as SessionSocket).session?.closed();
 }
 function ignore() {} // ws reports socket errors, then emits close
 

@@ -12,7 +12,7 @@ import { tlsServerOptions } from "./tls-options.ts";
 
 await main({
   ...processHost({ name: "node", version: process.versions.node }),
-  listen(core, { host, port, tls }) {
+  listen(core, { host, port, tls, onAcceptFailure }) {
     let server;
     try {
       server = createServer(core, tls);
@@ -24,6 +24,9 @@ await main({
     return new Promise<Listener>((resolve, reject) => {
       server.once("error", (error: NodeJS.ErrnoException) => reject(listenError(error)));
       server.listen(port, host, () => {
+        // Past listening, an error event is a failed accept (EMFILE when libuv's reserve descriptor is gone too):
+        // reported, not fatal. Without a listener Node would throw it and end the process.
+        server.on("error", (error: Error) => onAcceptFailure(error.message));
         const address = server.address();
         resolve({
           port: typeof address === "object" && address ? address.port : port,

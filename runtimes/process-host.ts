@@ -1,6 +1,6 @@
 /** @module The parts of the CLI Host that Node, Bun and Deno share: they all provide `process` and `node:fs`. */
 
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import process from "node:process";
 import type { Host } from "../src/cli/host.ts";
@@ -28,6 +28,15 @@ export function processHost(runtime: Host["runtime"]): Omit<Host, "listen"> {
     writeTextFile(path, text) {
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, text, { mode: 0o600 });
+    },
+    canOpenFile() {
+      try {
+        closeSync(openSync(process.platform === "win32" ? "\\\\.\\NUL" : "/dev/null", "r"));
+        return true;
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        return code !== "EMFILE" && code !== "ENFILE";
+      }
     },
     print: (line) => void process.stdout.write(line + "\n"),
     printError: (line) => void process.stderr.write(line + "\n"),

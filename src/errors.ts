@@ -25,6 +25,7 @@ export const PUSHER_ERRORS = {
     message: "Invalid channel name: use 1-164 characters of A-Z a-z 0-9 _ - = @ , . ;",
     close: false,
   },
+  overCapacity: { code: 4100, message: "Over capacity", close: true },
   shuttingDown: { code: 4200, message: "Server is shutting down, please reconnect", close: true },
   pongTimeout: { code: 4201, message: "Pong reply not received in time", close: true },
   clientEventsDisabled: { code: 4301, message: "The app does not have client messaging enabled.", close: false },

@@ -25,6 +25,8 @@ export interface App {
   readonly maxConnections: number | null;
   /** Largest inbound WebSocket message in bytes. */
   readonly maxMessageSize: number;
+  /** Most bytes sent to a connection and not yet taken by the client; past it the connection is closed with 4100. */
+  readonly maxBacklogBytes: number;
   readonly acceptClientEventsFrom: ClientEventsFrom;
   /** null = no rate limiting. */
   readonly rateLimiting: RateLimit | null;

@@ -1,5 +1,6 @@
 /** @module Per-app channel registry on this node: channels exist while they have subscribers. */
 
+import type { PublishMeter } from "../limits/backlog.ts";
 import { Channel, type Subscriber, type Topics } from "./channel.ts";
 
 /** The channels of one app on this node, in creation order. */
@@ -12,11 +13,13 @@ export class ChannelManager<S extends Subscriber = Subscriber> {
   readonly cache = new Map<string, string>();
   private readonly topics: Topics<S> | undefined;
   private readonly topicPrefix: string;
+  private readonly meter: PublishMeter | undefined;
 
-  /** `topicPrefix` keeps runtime topics of different apps apart. */
-  constructor(topics?: Topics<S>, topicPrefix = "") {
+  /** `topicPrefix` keeps runtime topics of different apps apart; `meter` counts the app's native publishes. */
+  constructor(topics?: Topics<S>, topicPrefix = "", meter?: PublishMeter) {
     this.topics = topics;
     this.topicPrefix = topicPrefix;
+    this.meter = meter;
   }
 
   find(name: string): Channel<S> | undefined {
@@ -25,7 +28,7 @@ export class ChannelManager<S extends Subscriber = Subscriber> {
 
   /** The channel with this name, created (unregistered) if it does not exist; see {@link register}. */
   findOrNew(name: string): Channel<S> {
-    return this.channels.get(name) ?? new Channel<S>(name, this.topics, this.topicPrefix);
+    return this.channels.get(name) ?? new Channel<S>(name, this.topics, this.topicPrefix, this.meter);
   }
 
   /**

@@ -1,10 +1,11 @@
 /** @module A channel on this node: its subscribers and presence roster; behaviour by kind, no subclass tree. */
 
+import type { BacklogSubject, PublishMeter } from "../limits/backlog.ts";
 import { channelKind, type ChannelKind } from "./channel-kind.ts";
 import { PresenceRoster } from "./presence.ts";
 
-/** What a channel needs from a subscriber: a way to receive frames. */
-export interface Subscriber {
+/** What a channel needs from a subscriber: a way to receive frames, and a check of its unsent data. */
+export interface Subscriber extends BacklogSubject {
   send(frame: string): void;
 }
 
@@ -23,8 +24,11 @@ export interface Subscription {
 export interface Topics<S> {
   subscribe(subscriber: S, topic: string): void;
   unsubscribe(subscriber: S, topic: string): void;
-  /** Sends `frame` to every subscriber of `topic` except `except`. */
-  publish(topic: string, frame: string, except: S | undefined): void;
+  /**
+   * Sends `frame` to every subscriber of `topic` except `except`. Returns false when some subscriber was left with
+   * unsent data (the frame is queued for it, never dropped), true when every one took it at once.
+   */
+  publish(topic: string, frame: string, except: S | undefined): boolean;
 }
 
 /** A channel and everything the node knows about it. */
@@ -36,21 +40,48 @@ export class Channel<S extends Subscriber = Subscriber> {
   private readonly topics: Topics<S> | undefined;
   /** The runtime topic of this channel; unique across apps. */
   private readonly topic: string;
+  /** With topics: the app's published-bytes meter, and its value when every subscriber was last known in bounds. */
+  private readonly meter: PublishMeter | undefined;
+  private checkedAt: number;
 
-  constructor(name: string, topics?: Topics<S>, topicPrefix = "") {
+  constructor(name: string, topics?: Topics<S>, topicPrefix = "", meter?: PublishMeter) {
     this.name = name;
     this.kind = channelKind(name);
     this.presence = this.kind.presence ? new PresenceRoster() : undefined;
     this.topics = topics;
     this.topic = topicPrefix + name;
+    this.meter = topics ? meter : undefined;
+    this.checkedAt = this.meter?.bytes ?? 0;
   }
 
-  /** Sends one already-encoded frame to every subscriber but `except`; never awaits. */
+  /**
+   * Sends one already-encoded frame to every subscriber but `except`; never awaits. Each subscriber's send checks
+   * its own backlog; native topic fan-out is checked in bulk (see PublishMeter).
+   */
   broadcast(frame: string, except?: S): void {
-    if (this.topics) return this.topics.publish(this.topic, frame, except);
-    for (const subscriber of this.subscribers.keys()) {
-      if (subscriber !== except) subscriber.send(frame);
+    const topics = this.topics;
+    if (!topics) {
+      for (const subscriber of this.subscribers.keys()) {
+        if (subscriber !== except) subscriber.send(frame);
+      }
+      return;
     }
+    const meter = this.meter!;
+    meter.bytes += frame.length;
+    if (topics.publish(this.topic, frame, except)) {
+      // Every recipient took the frame at once, so none has unsent data; `except` got nothing, so it is unknown.
+      if (except === undefined) this.checkedAt = meter.bytes;
+    } else if (meter.bytes - this.checkedAt > meter.slack) {
+      this.closeSlowSubscribers();
+    }
+  }
+
+  /** Checks every subscriber's unsent data (closing those over the limit with 4100) and restarts the meter span. */
+  private closeSlowSubscribers(): void {
+    const slow: S[] = [];
+    for (const subscriber of this.subscribers.keys()) if (!subscriber.withinBacklog()) slow.push(subscriber);
+    this.checkedAt = this.meter!.bytes;
+    for (const subscriber of slow) subscriber.overCapacity();
   }
 
   /**
@@ -61,6 +92,7 @@ export class Channel<S extends Subscriber = Subscriber> {
   add(subscriber: S, subscription: Subscription): { joined: boolean; left: string | number | undefined; refreshed: boolean } {
     const previous = this.subscribers.get(subscriber);
     this.subscribers.set(subscriber, subscription);
+    // A joiner needs no scan from an earlier mark: the subscription_succeeded it is sent next checks it directly.
     if (!previous) this.topics?.subscribe(subscriber, this.topic);
     const roster = this.presence;
     if (!roster) return { joined: false, left: undefined, refreshed: false };

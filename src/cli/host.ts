@@ -21,6 +21,11 @@ export interface ListenOptions {
   readonly host: string;
   readonly port: number;
   readonly tls: TlsMaterial | null;
+  /**
+   * The runtime failed to accept connections after listening (typically out of file descriptors). The shim keeps
+   * serving (Deno: listens again) and reports the failure here rather than letting it end the process.
+   */
+  readonly onAcceptFailure: (message: string) => void;
 }
 
 /** A listening server. */
@@ -59,6 +64,8 @@ export interface Host {
   readonly topics?: Topics<Connection>;
   /** Serves `core`; throws ListenError. */
   listen(core: ResoundServer, options: ListenOptions): Promise<Listener>;
+  /** Whether the process can open one more file now (false at the open-files limit); runs once a second. */
+  canOpenFile?(): boolean;
   /** Calls `handler` on SIGINT/SIGTERM. */
   onShutdownSignal(handler: () => void): void;
   exit(code: number): void;

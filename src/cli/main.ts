@@ -14,6 +14,7 @@ import { type Host, ListenError, type TlsMaterial } from "./host.ts";
 import { chooseTls, type TlsChoice } from "./tls.ts";
 import { type DevelopmentApp, developmentApp, developmentAppFile } from "./development-app.ts";
 import { secureRandomInt } from "../support/random.ts";
+import { FileLimitWatch, isFileLimitError } from "./file-limit.ts";
 
 /** How long shutdown may take before the process exits anyway (pusher-js clients will already have reconnected). */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -56,14 +57,20 @@ export async function main(host: Host): Promise<void> {
     ...(host.topics && { topics: host.topics }),
     ...(cluster && { createBroker: cluster.createBroker }),
   });
+  const fileLimit = new FileLimitWatch(systemClock, logger, core.hub.counters);
+  const onAcceptFailure = (message: string) => {
+    if (isFileLimitError(message)) fileLimit.report();
+    else logger.error(`Accepting a connection failed: ${message}`);
+  };
   let listener;
   try {
-    listener = await host.listen(core, { host: config.server.host, port: config.server.port, tls: tls.material });
+    listener = await host.listen(core, { host: config.server.host, port: config.server.port, tls: tls.material, onAcceptFailure });
   } catch (error) {
     await core.shutdown();
     if (error instanceof ListenError) return fail(host, listenProblem(error, config, tls.material));
     throw error;
   }
+  if (host.canOpenFile) fileLimit.start(() => host.canOpenFile!());
   if (!flags["quiet"]) {
     host.print(banner({ host, config, port: listener.port, tls, cluster: cluster?.description, development: development?.note }));
   }

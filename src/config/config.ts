@@ -69,6 +69,7 @@ export const DEFAULT_APP = {
   allowedOrigins: ["*"],
   maxConnections: null,
   maxMessageSize: 10_000,
+  maxBacklogBytes: 1_048_576,
   acceptClientEventsFrom: "members",
   rateLimiting: null,
 } as const satisfies Omit<App, "id" | "key" | "secret">;

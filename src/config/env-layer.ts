@@ -70,6 +70,7 @@ function envApp(env: Env, read: <S extends v.GenericSchema>(name: string, schema
     allowedOrigins: DEFAULT_APP.allowedOrigins,
     maxConnections: read("REVERB_APP_MAX_CONNECTIONS", OptionalLimit) ?? null,
     maxMessageSize: read("REVERB_APP_MAX_MESSAGE_SIZE", PositiveInt) ?? DEFAULT_APP.maxMessageSize,
+    maxBacklogBytes: read("REVERB_APP_MAX_BACKLOG_BYTES", PositiveInt) ?? DEFAULT_APP.maxBacklogBytes,
     acceptClientEventsFrom: read("REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM", ClientEventsFrom) ?? DEFAULT_APP.acceptClientEventsFrom,
     rateLimiting: rateLimited
       ? {

@@ -61,6 +61,7 @@ const AppEntry = v.strictObject({
   activity_timeout: opt(PositiveInt),
   max_connections: opt(OptionalLimit),
   max_message_size: opt(PositiveInt),
+  max_backlog_bytes: opt(PositiveInt),
   accept_client_events_from: opt(ClientEventsFrom),
   rate_limiting: opt(v.strictObject({
     enabled: opt(Bool),
@@ -136,6 +137,7 @@ function toApp(entry: v.InferOutput<typeof AppEntry>): App {
     allowedOrigins: entry.allowed_origins ?? DEFAULT_APP.allowedOrigins,
     maxConnections: entry.max_connections ?? null,
     maxMessageSize: entry.max_message_size ?? DEFAULT_APP.maxMessageSize,
+    maxBacklogBytes: entry.max_backlog_bytes ?? DEFAULT_APP.maxBacklogBytes,
     acceptClientEventsFrom: entry.accept_client_events_from ?? DEFAULT_APP.acceptClientEventsFrom,
     rateLimiting: limits?.enabled
       ? {

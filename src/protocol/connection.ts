@@ -2,6 +2,7 @@
 
 import type { App } from "../apps/app.ts";
 import type { Channel, Subscriber } from "../channels/channel.ts";
+import { DEFAULT_APP } from "../config/config.ts";
 import { PUSHER_ERRORS, PusherError, type PusherErrorName } from "../errors.ts";
 import { allowMessage } from "../limits/rate-limit.ts";
 import { connectionEstablished, errorFrame } from "./frames.ts";
@@ -22,6 +23,8 @@ export class Connection implements WebSocketSession, Subscriber {
   readonly app: App | undefined;
   readonly origin: string | null;
   readonly maxMessageSize: number;
+  /** Unsent bytes allowed before the connection is closed with 4100 (the app's max_backlog_bytes). */
+  readonly maxBacklog: number;
   socketId = "";
   state: AppState | undefined;
   socket: Socket | undefined;
@@ -42,6 +45,7 @@ export class Connection implements WebSocketSession, Subscriber {
     this.app = app;
     this.origin = origin;
     this.maxMessageSize = app?.maxMessageSize ?? 0;
+    this.maxBacklog = app?.maxBacklogBytes ?? DEFAULT_APP.maxBacklogBytes;
   }
 
   open(socket: Socket): void {
@@ -95,8 +99,33 @@ export class Connection implements WebSocketSession, Subscriber {
     this.hub.logger.debug("Connection Closed", this.socketId);
   }
 
+  /** Queues a frame; a client that has stopped reading is closed with 4100 once its unsent data passes the limit. */
   send(frame: string): void {
-    if (!this.isClosed) this.socket?.send(frame);
+    const socket = this.socket;
+    if (this.isClosed || !socket) return;
+    socket.send(frame);
+    if (!this.withinBacklog()) this.overCapacity();
+  }
+
+  withinBacklog(): boolean {
+    return this.socket!.getBufferedAmount() <= this.maxBacklog;
+  }
+
+  /**
+   * The client stopped taking its messages: closed with 4100 behind everything already queued, so what it got is a
+   * gap-free prefix and pusher-js reconnects with backoff and resubscribes. Nothing more is queued for it.
+   */
+  overCapacity(): void {
+    const socket = this.socket;
+    if (this.isClosed || !socket) return;
+    this.hub.counters.overCapacity++;
+    this.hub.logger.debug(
+      "Over Capacity",
+      `${this.socketId} has ${socket.getBufferedAmount()} unsent bytes (max_backlog_bytes ${this.maxBacklog}); closing with 4100`,
+    );
+    socket.send(errorFrame("overCapacity"));
+    const { code, message } = PUSHER_ERRORS.overCapacity;
+    this.close(code, message);
   }
 
   /** Sends the error frame; for fatal errors (or when `terminate`), then closes with the error's code. */

@@ -12,6 +12,7 @@ import { channelKind } from "../channels/channel-kind.ts";
 import { type ClusterPort, SINGLE_NODE } from "./cluster.ts";
 import { channelEvent, memberAdded, memberRemoved } from "./frames.ts";
 import { sweepHeartbeats } from "./heartbeat.ts";
+import { PublishMeter } from "../limits/backlog.ts";
 
 /** One app's connections and channels on this node. */
 export class AppState {
@@ -19,11 +20,14 @@ export class AppState {
   readonly channels: ChannelManager<Connection>;
   /** Every open connection of the app, by socket id. */
   readonly connections = new Map<string, Connection>();
+  /** Bytes the app's channels published through native topics: the clock of the bulk backlog checks. */
+  readonly meter: PublishMeter;
 
   constructor(app: App, topics?: Topics<Connection>) {
     this.app = app;
+    this.meter = new PublishMeter(app.maxBacklogBytes);
     // Channel names cannot contain a newline, so it safely separates the app id from the channel name.
-    this.channels = new ChannelManager(topics, `${app.id}\n`);
+    this.channels = new ChannelManager(topics, `${app.id}\n`, this.meter);
   }
 }
 
@@ -59,6 +63,8 @@ export class Hub {
   private stopHeartbeat: StopTimer | undefined;
   /** The rest of the cluster; a scaling broker replaces it when it starts. */
   cluster: ClusterPort = SINGLE_NODE;
+  /** Running totals of events worth alerting on. */
+  readonly counters = { overCapacity: 0, fileLimit: 0 };
 
   constructor(options: HubOptions) {
     this.apps = options.apps;

@@ -8,10 +8,16 @@ export interface Socket {
   close(code: number, reason: string): void;
   /** Sends a WebSocket ping control frame (for clients that keep alive with control frames). */
   ping(): void;
+  /**
+   * Bytes queued for this socket that the client has not taken yet (what the kernel would not accept); read after
+   * every send, so it must be O(1). Named after Bun's method, which the Bun shim passes through as is.
+   */
+  getBufferedAmount(): number;
   /** Native topic pub/sub, on runtimes that have it (Bun): join and leave a topic, publish to the others on it. */
   subscribe?(topic: string): void;
   unsubscribe?(topic: string): void;
-  publish?(topic: string, frame: string): void;
+  /** Returns Bun's send status: -1 when some subscriber was left with unsent data. */
+  publish?(topic: string, frame: string): number;
 }
 
 /** The events a runtime shim reports for one WebSocket, in order: open, then any messages, then close. */

@@ -8,6 +8,7 @@ const defaults = {
   allowedOrigins: ["*"],
   maxConnections: null,
   maxMessageSize: 10_000,
+  maxBacklogBytes: 1_048_576,
   acceptClientEventsFrom: "members",
   rateLimiting: null,
 } as const satisfies Partial<App>;

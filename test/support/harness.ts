@@ -1,6 +1,7 @@
 /** @module In-process test harness: a real core with a fake clock, driven through fake sockets. */
 
 import type { App } from "../../src/apps/app.ts";
+import type { Topics } from "../../src/channels/channel.ts";
 import { channelSignature } from "../../src/protocol/channel-auth.ts";
 import type { Connection } from "../../src/protocol/connection.ts";
 import type { Socket } from "../../src/protocol/socket.ts";
@@ -17,13 +18,28 @@ export interface Frame {
   raw: string;
 }
 
-/** Records what the core sends; closing is recorded, not enacted (the core cleans up by itself). */
+/**
+ * Records what the core sends; closing is recorded, not enacted (the core cleans up by itself). A `stalled`
+ * socket plays a client that stopped reading: what it is sent counts as unsent bytes until `drain()`.
+ */
 export class FakeSocket implements Socket {
   readonly sent: string[] = [];
   closedWith: { code: number; reason: string } | undefined;
   pings = 0;
+  stalled = false;
+  unsent = 0;
+  /** How often the core read the unsent byte count. */
+  checks = 0;
   send(frame: string): void {
     this.sent.push(frame);
+    if (this.stalled) this.unsent += frame.length;
+  }
+  getBufferedAmount(): number {
+    this.checks++;
+    return this.unsent;
+  }
+  drain(): void {
+    this.unsent = 0;
   }
   close(code: number, reason: string): void {
     this.closedWith ??= { code, reason };
@@ -99,8 +115,36 @@ function decode(raw: string): Frame {
   return { ...frame, raw };
 }
 
+/**
+ * Native topic pub/sub as Bun offers it: one publish reaches every subscriber of a topic (but the sender), and
+ * says only whether some recipient was left with unsent data (false), not which.
+ */
+export class FakeTopics implements Topics<Connection> {
+  readonly members = new Map<string, Set<Connection>>();
+  publishes = 0;
+  subscribe(connection: Connection, topic: string): void {
+    let set = this.members.get(topic);
+    if (!set) this.members.set(topic, (set = new Set()));
+    set.add(connection);
+  }
+  unsubscribe(connection: Connection, topic: string): void {
+    this.members.get(topic)?.delete(connection);
+  }
+  publish(topic: string, frame: string, except: Connection | undefined): boolean {
+    this.publishes++;
+    let clean = true;
+    for (const connection of this.members.get(topic) ?? []) {
+      if (connection === except || connection.isClosed) continue;
+      const socket = connection.socket as FakeSocket;
+      socket.send(frame);
+      if (socket.unsent > 0) clean = false;
+    }
+    return clean;
+  }
+}
+
 /** A core on a fake clock with deterministic socket ids. */
-export function createTestCore(options: { apps?: App[]; path?: string; maxRequestSize?: number } = {}) {
+export function createTestCore(options: { apps?: App[]; path?: string; maxRequestSize?: number; topics?: Topics<Connection> } = {}) {
   const clock = new FakeClock();
   let next = 1;
   const core: ResoundServer = createServer({
@@ -109,6 +153,7 @@ export function createTestCore(options: { apps?: App[]; path?: string; maxReques
     randomInt: () => next++,
     ...(options.path !== undefined && { path: options.path }),
     ...(options.maxRequestSize !== undefined && { maxRequestSize: options.maxRequestSize }),
+    ...(options.topics && { topics: options.topics }),
   });
   return {
     core,

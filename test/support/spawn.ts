@@ -80,6 +80,8 @@ export interface StartOptions {
   cwd?: string;
   /** Use this port instead of a free one. */
   port?: number;
+  /** Start under this open-files limit (`ulimit -n`), as a badly configured host would. */
+  fileLimit?: number;
 }
 
 /** Runs the CLI on `runtime` and returns once it printed its banner (or rejects with its output). */
@@ -98,7 +100,10 @@ export async function startServer(runtime: RuntimeName, options: StartOptions = 
 /** Runs the CLI with exactly `args`; for tests of startup errors, --help and the like. */
 export function runCli(runtime: RuntimeName, args: string[], options: Omit<StartOptions, "args" | "port"> = {}): Omit<RunningServer, "port"> {
   const cwd = options.cwd ?? tempDir();
-  const { command, args: fullArgs } = startCommand(runtime, args);
+  const started = startCommand(runtime, args);
+  const { command, args: fullArgs } = options.fileLimit === undefined
+    ? started
+    : { command: "bash", args: ["-c", `ulimit -n ${options.fileLimit} && exec "$@"`, "bash", started.command, ...started.args] };
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && !/^(REVERB_|REDIS_|APP_ENV$|INIT_CWD$)/.test(key)) env[key] = value;

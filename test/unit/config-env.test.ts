@@ -58,6 +58,7 @@ describe("env: defaults", () => {
       allowedOrigins: ["*"],
       maxConnections: null,
       maxMessageSize: 10_000,
+      maxBacklogBytes: 1_048_576,
       acceptClientEventsFrom: "members",
       rateLimiting: null,
     });
@@ -113,6 +114,7 @@ describe("env: every app variable", () => {
         REVERB_APP_ACTIVITY_TIMEOUT: "120",
         REVERB_APP_MAX_CONNECTIONS: "100",
         REVERB_APP_MAX_MESSAGE_SIZE: "500000",
+        REVERB_APP_MAX_BACKLOG_BYTES: "4000000",
         REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM: "all",
         REVERB_APP_RATE_LIMITING_ENABLED: "true",
         REVERB_APP_RATE_LIMIT_MAX_ATTEMPTS: "5",
@@ -128,6 +130,7 @@ describe("env: every app variable", () => {
         allowedOrigins: ["*"],
         maxConnections: 100,
         maxMessageSize: 500_000,
+        maxBacklogBytes: 4_000_000,
         acceptClientEventsFrom: "all",
         rateLimiting: { maxAttempts: 5, decaySeconds: 2, terminateOnLimit: true },
       },
@@ -240,6 +243,7 @@ describe("env: bad values are refused with the variable, the value and what is a
     [{ ...CREDENTIALS, REVERB_APP_PING_INTERVAL: "0" }, 'REVERB_APP_PING_INTERVAL is "0"; it must be a whole number, 1 or more.'],
     [{ ...CREDENTIALS, REVERB_APP_ACTIVITY_TIMEOUT: "soon" }, 'REVERB_APP_ACTIVITY_TIMEOUT is "soon"; it must be a whole number, 1 or more.'],
     [{ ...CREDENTIALS, REVERB_APP_MAX_MESSAGE_SIZE: "-5" }, 'REVERB_APP_MAX_MESSAGE_SIZE is "-5"; it must be a whole number, 1 or more.'],
+    [{ ...CREDENTIALS, REVERB_APP_MAX_BACKLOG_BYTES: "1MB" }, 'REVERB_APP_MAX_BACKLOG_BYTES is "1MB"; it must be a whole number, 1 or more.'],
     [{ ...CREDENTIALS, REVERB_APP_MAX_CONNECTIONS: "0" }, 'REVERB_APP_MAX_CONNECTIONS is "0"; it must be a whole number, 1 or more.'],
     [{ ...CREDENTIALS, REVERB_APP_RATE_LIMITING_ENABLED: "sometimes" }, 'REVERB_APP_RATE_LIMITING_ENABLED is "sometimes"; it must be true or false.'],
     [

@@ -1,0 +1,132 @@
+/** @module A client that stops reading while thousands of large events flow: cut off with 4100 after a gap-free prefix, server memory bounded. */
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { after, before, describe, it } from "node:test";
+import type Pusher from "pusher";
+import { type AppEntry, serverSdk, writeConfig } from "../support/e2e-server.ts";
+import { type RunningServer, RUNTIMES, startServer } from "../support/spawn.ts";
+import { connect, type Message, type RawClient } from "../support/ws-client.ts";
+
+/** An app with the default bound on unsent data (max_backlog_bytes, 1 MiB). */
+const APP: AppEntry = { app_id: "800001", key: "backlog-key", secret: "backlog-secret" };
+const EVENTS = 6_000;
+const PAYLOAD = "x".repeat(9_000);
+const BATCH = 10;
+
+/** The largest resident set (KB) among the server's processes (the launcher, npm or deno task, is small). */
+function serverRssKb(server: RunningServer): number {
+  const out = execFileSync("ps", ["-o", "rss=", "-g", String(server.process.pid)]).toString();
+  return Math.max(...out.split("\n").map(Number).filter((n) => n > 0));
+}
+
+/**
+ * Publishes events 0..count-1 to `channel` in batches of 10 (about 90 KB per request), two requests in flight:
+ * as fast as a busy Laravel app, and slow enough for a client in this same process to keep reading.
+ */
+async function publishAll(sdk: Pusher, channel: string, count: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const first = next;
+      next += BATCH;
+      const batch = [];
+      for (let seq = first; seq < Math.min(first + BATCH, count); seq++) {
+        batch.push({ channel, name: "load", data: JSON.stringify({ seq, pad: PAYLOAD }) });
+      }
+      const response = await sdk.triggerBatch(batch);
+      assert.equal(response.status, 200);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+}
+
+const seqOf = (message: Message) => (message.data as { seq: number }).seq;
+
+/** Takes messages until `count` `load` events arrived (and returns their sequence numbers in arrival order). */
+async function takeLoad(client: RawClient, count: number, timeoutMs: number): Promise<number[]> {
+  const seqs: number[] = [];
+  while (seqs.length < count) {
+    const message = await client.next(timeoutMs);
+    if (message.event === "load") seqs.push(seqOf(message));
+  }
+  return seqs;
+}
+
+for (const runtime of RUNTIMES) {
+  describe(`${runtime}: slow subscribers`, () => {
+    let server: RunningServer;
+    let sdk: Pusher;
+    const ws = (path = "") => `ws://127.0.0.1:${server.port}/app/${APP.key}${path}`;
+    before(async () => {
+      server = await startServer(runtime, { args: ["--config", writeConfig([APP], { max_request_size: 200_000 })] });
+      sdk = serverSdk(server.port, { appId: APP.app_id, key: APP.key, secret: APP.secret });
+    });
+    after(async () => {
+      await server?.stop();
+    });
+
+    const subscribed = async (channel: string): Promise<RawClient> => {
+      const client = await connect(ws());
+      assert.equal((await client.next()).event, "pusher:connection_established");
+      client.send({ event: "pusher:subscribe", data: { channel } });
+      assert.equal((await client.next()).event, "pusher_internal:subscription_succeeded");
+      return client;
+    };
+
+    it("cuts off a client that stopped reading with 4100 after a gap-free prefix; readers get every event; memory stays bounded", async (t) => {
+      const channel = "firehose";
+      const reader = await subscribed(channel);
+      // Warm-up with readers only: the server's heap grows to what handling this traffic takes.
+      await Promise.all([takeLoad(reader, EVENTS, 30_000), publishAll(sdk, channel, EVENTS)]);
+      const slow = await subscribed(channel);
+      slow.socket.pause(); // stops reading from the TCP socket: the server's writes back up
+      const rssBefore = serverRssKb(server);
+
+      const reading = takeLoad(reader, EVENTS, 30_000);
+      await publishAll(sdk, channel, EVENTS);
+      const readerSeqs = await reading;
+      const rssAfter = serverRssKb(server);
+
+      // The reader got every event exactly once.
+      assert.deepEqual([...readerSeqs].sort((a, b) => a - b), Array.from({ length: EVENTS }, (_, i) => i));
+
+      // About 54 MB were published to the stalled client. Without a bound the server would hold most of it
+      // (what the kernel buffers do not): memory grows by far less than that.
+      const published = (EVENTS * PAYLOAD.length) / 1024;
+      assert.ok(rssAfter - rssBefore < published / 4, `server RSS grew by ${rssAfter - rssBefore} KB for ${published} KB published`);
+
+      // The stalled client reads at last: a prefix of what the reader saw, in the same order, then 4100.
+      slow.socket.resume();
+      const got: Message[] = [];
+      for (;;) {
+        try {
+          got.push(await slow.next(5_000));
+        } catch {
+          break; // closed, and everything before the close was taken
+        }
+      }
+      const closed = await slow.closed;
+      assert.deepEqual(closed, { code: 4100, reason: "Over capacity" });
+      const last = got.at(-1);
+      assert.equal(last?.event, "pusher:error");
+      assert.deepEqual(last?.data, { code: 4100, message: "Over capacity" });
+      const slowSeqs = got.filter((m) => m.event === "load").map(seqOf);
+      assert.ok(slowSeqs.length > 0 && slowSeqs.length < EVENTS, `the slow client got ${slowSeqs.length} events`);
+      assert.deepEqual(slowSeqs, readerSeqs.slice(0, slowSeqs.length), "no gap: exactly the first events the reader got");
+      t.diagnostic(`RSS +${rssAfter - rssBefore} KB while ${published} KB went to the stalled client; it got ${slowSeqs.length} events before 4100`);
+
+      await reader.close();
+    });
+
+    it("keeps serving: /up, and a new subscriber gets new events", async () => {
+      const up = await fetch(`http://127.0.0.1:${server.port}/up`);
+      assert.equal(up.status, 200);
+      const client = await subscribed("after");
+      await sdk.trigger("after", "hello", { ok: true });
+      const message = await client.next(5_000);
+      assert.equal(message.event, "hello");
+      await client.close();
+    });
+  });
+}
