@@ -114,7 +114,7 @@ function listenProblem(error: ListenError, config: LoadedConfig, tls: TlsMateria
     case "address":
       return `Cannot listen on ${host}:${port}: ${error.message}; check --host or REVERB_SERVER_HOST.`;
     case "tls":
-      return `The TLS certificate ${tls?.certFile} and key ${tls?.keyFile} cannot be used: ${tlsHint(error.message)}.`;
+      return `The TLS certificate ${tls?.certFile} and key ${tls?.keyFile} cannot be used: ${tlsHint(error.message, tls)}.`;
     case "unsupported":
       return `${error.message}.`;
     default:
@@ -123,9 +123,12 @@ function listenProblem(error: ListenError, config: LoadedConfig, tls: TlsMateria
 }
 
 /** Runtimes word TLS failures differently; name the two common mistakes plainly. */
-function tlsHint(message: string): string {
+function tlsHint(message: string, tls: TlsMaterial | null): string {
   if (/mismatch|not be consistent/i.test(message)) return `the key does not belong to the certificate (${message})`;
   if (/decrypt|passphrase|bad password/i.test(message)) return `the passphrase is wrong (${message})`;
+  // A wrong passphrase usually fails the decryption's padding check ("bad decrypt"), but about one time in 256 the
+  // garbage passes it and OpenSSL 3 then reports that no decoder understands the result.
+  if (tls?.passphrase !== undefined && /DECODER routines::unsupported/i.test(message)) return `the passphrase is wrong (${message})`;
   return message;
 }
 
