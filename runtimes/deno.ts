@@ -21,8 +21,14 @@ await main({
     const handler = (request: Request) =>
       core.fetch(request, {
         upgrade: (session, headers) => {
-          // Deno pings idle sockets itself unless idleTimeout is 0; the core's heartbeat owns liveness.
-          const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
+          let upgraded;
+          try {
+            // Deno pings idle sockets itself unless idleTimeout is 0; the core's heartbeat owns liveness.
+            upgraded = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
+          } catch {
+            return Response.json({ error: "WebSocket upgrade failed." }, { status: 400 }); // the core checked the handshake
+          }
+          const { socket, response } = upgraded;
           attach(socket, session);
           for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
           return response;

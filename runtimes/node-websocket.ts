@@ -76,8 +76,10 @@ function ignore() {} // ws reports socket errors, then emits close
 export function createUpgradeListener(core: ResoundServer) {
   const servers = new Map<number, WebSocketServer>();
   const handshakeHeaders = new WeakMap<IncomingMessage, Record<string, string>>();
-  // One ws server per message-size limit, so ws enforces each app's max_message_size while reading frames.
-  const serverFor = (maxPayload: number) => {
+  // One ws server per message-size limit, so ws enforces each app's max_message_size while reading frames. ws reads
+  // a maxPayload of 0 as "no limit", so the limit is never allowed below 1.
+  const serverFor = (limit: number) => {
+    const maxPayload = Math.max(1, limit);
     let wss = servers.get(maxPayload);
     if (!wss) {
       wss = new WebSocketServer({ noServer: true, maxPayload, WebSocket: SessionSocket, perMessageDeflate: false });
@@ -97,17 +99,14 @@ export function createUpgradeListener(core: ResoundServer) {
     };
     const headers = new Headers();
     for (const [key, value] of Object.entries(request.headers)) if (typeof value === "string") headers.set(key, value);
-    const url = `http://${request.headers.host ?? "localhost"}${request.url ?? "/"}`;
-    const response = await core.fetch(new Request(url, { headers }), { upgrade });
-    if (!accepted) {
-      const body = Buffer.from(await response.text());
-      socket.end(`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}\r\nContent-Type: application/json\r\n` +
-        `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
-      return;
-    }
+    // Routing uses the request target only: the Host header is the client's to choose, so it must not pick the path.
+    const target = request.url ?? "/";
+    if (!target.startsWith("/")) return refuse(socket, 400, "The request target must be a path.");
+    const response = await core.fetch(new Request(new URL(target, "http://localhost"), { headers }), { upgrade });
+    if (!accepted) return refuse(socket, response.status, await response.text());
     const { session } = accepted;
     handshakeHeaders.set(request, accepted.headers);
-    serverFor(session.maxMessageSize || 0).handleUpgrade(request, socket, head, (ws) => {
+    serverFor(session.maxMessageSize).handleUpgrade(request, socket, head, (ws) => {
       const sessionSocket = ws as SessionSocket;
       sessionSocket.session = session;
       sessionSocket.raw = socket;
@@ -118,9 +117,15 @@ export function createUpgradeListener(core: ResoundServer) {
   };
   return (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", ignore);
-    accept(request, socket, head).catch((error: unknown) => {
-      console.error(`WebSocket upgrade failed: ${error instanceof Error ? error.stack : String(error)}`);
-      socket.destroy();
-    });
+    // What can fail here is the client's request (headers a Request refuses, say): a 400, not a logged stack.
+    accept(request, socket, head).catch(() => refuse(socket, 400, "Malformed WebSocket request."));
   };
+}
+
+/** Answers an upgrade request that will not become a WebSocket, and closes the connection. */
+function refuse(socket: Duplex, status: number, body: string): void {
+  if (!socket.writable) return void socket.destroy();
+  const json = Buffer.from(body.startsWith("{") ? body : JSON.stringify({ error: body }));
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${json.length}\r\nConnection: close\r\n\r\n${json}`);
 }

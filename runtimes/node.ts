@@ -41,14 +41,21 @@ await main({
   },
 });
 
+/**
+ * Connections that are not WebSockets yet must not be held open for free (slowloris): the request line and headers
+ * must arrive within 10 s, the whole request within 30 s, and an idle keep-alive connection closes after 5 s.
+ * Node checks these every `connectionsCheckingInterval`; upgraded sockets are no longer the HTTP server's.
+ */
+const HTTP_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 };
+
 function createServer(core: ResoundServer, tls: TlsMaterial | null) {
   return tls
-      ? createAdaptorServer({
-        fetch: (request) => core.fetch(request),
-        createServer: createHttpsServer,
-        serverOptions: tlsServerOptions(tls),
-      })
-      : createAdaptorServer({ fetch: (request) => core.fetch(request) });
+    ? createAdaptorServer({
+      fetch: (request) => core.fetch(request),
+      createServer: createHttpsServer,
+      serverOptions: { ...tlsServerOptions(tls), ...HTTP_TIMEOUTS },
+    })
+    : createAdaptorServer({ fetch: (request) => core.fetch(request), serverOptions: HTTP_TIMEOUTS });
 }
 
 function listenError(error: NodeJS.ErrnoException): ListenError {

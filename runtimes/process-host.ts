@@ -1,6 +1,6 @@
 /** @module The parts of the CLI Host that Node, Bun and Deno share: they all provide `process` and `node:fs`. */
 
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import process from "node:process";
 import type { Host } from "../src/cli/host.ts";
@@ -27,7 +27,17 @@ export function processHost(runtime: Host["runtime"]): Omit<Host, "listen"> {
     },
     writeTextFile(path, text) {
       mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, text, { mode: 0o600 });
+      // A new file, readable by the owner only, then renamed over the old one: an existing file would keep its
+      // permissions (a 0644 file would stay 0644), and a crash mid-write leaves the old file whole.
+      const temporary = `${path}.${process.pid}.tmp`;
+      try {
+        rmSync(temporary, { force: true }); // a leftover of a crashed start would keep its own permissions
+        writeFileSync(temporary, text, { mode: 0o600, flag: "wx" });
+        renameSync(temporary, path);
+      } catch (error) {
+        rmSync(temporary, { force: true });
+        throw error;
+      }
     },
     canOpenFile() {
       try {

@@ -20,6 +20,7 @@ export const PUSHER_ERRORS = {
   notAMember: { code: 4009, message: "The client is not a member of the specified channel.", close: false },
   terminated: { code: 4009, message: "Connection terminated by the app", close: true },
   invalidMessage: { code: 4200, message: "Invalid message format", close: false },
+  tooManyChannels: { code: 4300, message: "Too many channels", close: false },
   invalidChannelName: {
     code: 4300,
     message: "Invalid channel name: use 1-164 characters of A-Z a-z 0-9 _ - = @ , . ;",
@@ -45,12 +46,17 @@ export const PUSHER_ERRORS = {
 /** The name of an entry in {@link PUSHER_ERRORS}. */
 export type PusherErrorName = keyof typeof PUSHER_ERRORS;
 
-/** Thrown by protocol code; the connection's single catch turns it into a `pusher:error` frame. */
+/**
+ * Thrown by protocol code; the connection's single catch turns it into a `pusher:error` frame. `detail` replaces
+ * the table's message where the client needs specifics (a limit's value).
+ */
 export class PusherError extends Error {
   readonly errorName: PusherErrorName;
-  constructor(errorName: PusherErrorName) {
-    super(PUSHER_ERRORS[errorName].message);
+  readonly detail: string | undefined;
+  constructor(errorName: PusherErrorName, detail?: string) {
+    super(detail ?? PUSHER_ERRORS[errorName].message);
     this.errorName = errorName;
+    this.detail = detail;
   }
 }
 

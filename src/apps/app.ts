@@ -27,6 +27,8 @@ export interface App {
   readonly maxMessageSize: number;
   /** Most bytes sent to a connection and not yet taken by the client; past it the connection is closed with 4100. */
   readonly maxBacklogBytes: number;
+  /** Most channels one connection may be subscribed to at once; Infinity when unlimited (0 in the config). */
+  readonly maxChannelsPerConnection: number;
   readonly acceptClientEventsFrom: ClientEventsFrom;
   /** null = no rate limiting. */
   readonly rateLimiting: RateLimit | null;

@@ -47,7 +47,8 @@ export function banner(options: {
       ["BROADCAST_CONNECTION", "reverb"],
       ["REVERB_APP_ID", app.id],
       ["REVERB_APP_KEY", app.key],
-      ["REVERB_APP_SECRET", config.production ? "(your secret; not printed in production)" : app.secret],
+      // Banners end up in process logs: only the generated development app's secret (which exists to be pasted) is shown.
+      ["REVERB_APP_SECRET", options.development && !config.production ? app.secret : "(your app's secret; not printed)"],
       ["REVERB_HOST", publicHost],
       ["REVERB_PORT", String(port)],
       ["REVERB_SCHEME", secure ? "https" : "http"],

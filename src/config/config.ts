@@ -70,6 +70,7 @@ export const DEFAULT_APP = {
   maxConnections: null,
   maxMessageSize: 10_000,
   maxBacklogBytes: 1_048_576,
+  maxChannelsPerConnection: 1_000,
   acceptClientEventsFrom: "members",
   rateLimiting: null,
 } as const satisfies Omit<App, "id" | "key" | "secret">;

@@ -8,6 +8,7 @@ import {
   ConfigError,
   DatabaseIndex,
   Host,
+  LimitOrZero,
   OptionalLimit,
   OptionalText,
   parseValue,
@@ -71,6 +72,7 @@ function envApp(env: Env, read: <S extends v.GenericSchema>(name: string, schema
     maxConnections: read("REVERB_APP_MAX_CONNECTIONS", OptionalLimit) ?? null,
     maxMessageSize: read("REVERB_APP_MAX_MESSAGE_SIZE", PositiveInt) ?? DEFAULT_APP.maxMessageSize,
     maxBacklogBytes: read("REVERB_APP_MAX_BACKLOG_BYTES", PositiveInt) ?? DEFAULT_APP.maxBacklogBytes,
+    maxChannelsPerConnection: read("REVERB_APP_MAX_CHANNELS_PER_CONNECTION", LimitOrZero) ?? DEFAULT_APP.maxChannelsPerConnection,
     acceptClientEventsFrom: read("REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM", ClientEventsFrom) ?? DEFAULT_APP.acceptClientEventsFrom,
     rateLimiting: rateLimited
       ? {

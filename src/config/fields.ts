@@ -38,6 +38,12 @@ export const PositiveInt = numberIn(1, Number.MAX_SAFE_INTEGER, "a whole number,
 /** Redis database index. */
 export const DatabaseIndex = numberIn(0, 1_000_000, "a whole number, 0 or more");
 
+/** A count where 0 means "no limit" (read as Infinity). */
+export const LimitOrZero = v.pipe(
+  numberIn(0, Number.MAX_SAFE_INTEGER, "a whole number, 0 or more (0 for no limit)"),
+  v.transform((n) => (n === 0 ? Infinity : n)),
+);
+
 /** A positive integer, or null (empty, "null") for "no limit". */
 export const OptionalLimit = v.pipe(
   v.unknown(),

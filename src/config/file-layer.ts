@@ -11,6 +11,7 @@ import {
   ConfigError,
   DatabaseIndex,
   Host,
+  LimitOrZero,
   OptionalLimit,
   OptionalText,
   Origins,
@@ -62,6 +63,7 @@ const AppEntry = v.strictObject({
   max_connections: opt(OptionalLimit),
   max_message_size: opt(PositiveInt),
   max_backlog_bytes: opt(PositiveInt),
+  max_channels_per_connection: opt(LimitOrZero),
   accept_client_events_from: opt(ClientEventsFrom),
   rate_limiting: opt(v.strictObject({
     enabled: opt(Bool),
@@ -138,6 +140,7 @@ function toApp(entry: v.InferOutput<typeof AppEntry>): App {
     maxConnections: entry.max_connections ?? null,
     maxMessageSize: entry.max_message_size ?? DEFAULT_APP.maxMessageSize,
     maxBacklogBytes: entry.max_backlog_bytes ?? DEFAULT_APP.maxBacklogBytes,
+    maxChannelsPerConnection: entry.max_channels_per_connection ?? DEFAULT_APP.maxChannelsPerConnection,
     acceptClientEventsFrom: entry.accept_client_events_from ?? DEFAULT_APP.acceptClientEventsFrom,
     rateLimiting: limits?.enabled
       ? {

@@ -8,6 +8,7 @@ import type { Broker } from "../scaling/broker.ts";
 import { BatchBody, parseBody, parseEventBody } from "./api-schemas.ts";
 import { channelAttributes, parseInfo } from "./channel-info.ts";
 import type { HttpEnv } from "./http-env.ts";
+import { emptyRecord } from "../support/keyed-record.ts";
 
 type ApiEnv = HttpEnv & { Variables: { app: App; body: Uint8Array } };
 type Handler = (c: Context<ApiEnv>) => Promise<Response>;
@@ -21,7 +22,7 @@ export function createApiRoutes(broker: Broker, authenticate: MiddlewareHandler<
       await broker.publish(c.var.app, { name: event.name, data: event.data, channels: event.channels, socketId: event.socket_id });
       if (event.info === undefined) return c.json({});
       const requested = parseInfo(event.info);
-      const channels: Record<string, unknown> = {};
+      const channels = emptyRecord<unknown>(); // channel names are the client's: `__proto__` too
       const counts = requested.has("subscription_count");
       for (const name of event.channels) {
         channels[name] = channelAttributes(name, await broker.channel(c.var.app, name, counts), requested);
@@ -45,7 +46,7 @@ export function createApiRoutes(broker: Broker, authenticate: MiddlewareHandler<
     ["GET", "/channels", async (c) => {
       const prefix = c.req.query("filter_by_prefix") ?? "";
       const requested = parseInfo(c.req.query("info"));
-      const channels: Record<string, unknown> = {};
+      const channels = emptyRecord<unknown>(); // channel names are the client's: `__proto__` too
       for (const facts of await broker.channels(c.var.app, requested.has("subscription_count"))) {
         if (facts.name.startsWith(prefix)) channels[facts.name] = channelAttributes(facts.name, facts, requested);
       }

@@ -12,6 +12,7 @@ import { createApiRoutes } from "./api-routes.ts";
 import type { HttpEnv } from "./http-env.ts";
 import { headerBytes, readBody } from "./read-body.ts";
 import { verifySignature } from "./verify-signature.ts";
+import { LogThrottle } from "../support/log-throttle.ts";
 
 /** Reverb's handshake header; some clients and proxies in the Laravel ecosystem look for it. */
 const HANDSHAKE_HEADERS = { "X-Powered-By": "Laravel Reverb" };
@@ -27,6 +28,28 @@ export interface HttpAppOptions {
   readonly logger: Logger;
 }
 
+/** What is wrong with a WebSocket opening handshake's headers (RFC 6455 §4.2.1), if anything. */
+function handshakeProblem(headers: Headers): string | undefined {
+  if (!/(^|,)\s*upgrade\s*(,|$)/i.test(headers.get("connection") ?? "")) return "the Connection header must include Upgrade";
+  const key = headers.get("sec-websocket-key") ?? "";
+  if (!/^[A-Za-z0-9+/]{22}==$/.test(key)) return "Sec-WebSocket-Key must be 16 bytes in base64";
+  if (headers.get("sec-websocket-version") !== "13") return "Sec-WebSocket-Version must be 13";
+  return undefined;
+}
+
+/**
+ * The first query parameter that occurs more than once. Such requests are refused: the signature check and the
+ * routes must read the very same values, and no Pusher SDK sends a parameter twice.
+ */
+function repeatedParameter(query: URLSearchParams): string | undefined {
+  const seen = new Set<string>();
+  for (const key of query.keys()) {
+    if (seen.has(key)) return key;
+    seen.add(key);
+  }
+  return undefined;
+}
+
 /** Builds the HTTP surface of the server. */
 export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
   const { hub, broker, apps, path: prefix, maxRequestSize, clock, logger } = options;
@@ -37,9 +60,12 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
 
   app.get(`${prefix}/app/:appKey`, (c) => {
     const upgrade = c.env?.upgrade;
-    if (!upgrade || c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      return c.json({ error: "This endpoint only accepts WebSocket connections." }, 426, { Upgrade: "websocket" });
-    }
+    const notWebSocket = () => c.json({ error: "This endpoint only accepts WebSocket connections." }, 426, { Upgrade: "websocket" });
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return notWebSocket();
+    // Checked here, the same on every runtime, rather than left to each runtime's upgrade (Deno's throws).
+    const problem = handshakeProblem(c.req.raw.headers);
+    if (problem) return c.json({ error: `Invalid WebSocket handshake: ${problem}.` }, 400);
+    if (!upgrade) return notWebSocket();
     const session = hub.session(c.req.param("appKey"), c.req.header("origin") ?? null);
     return upgrade(session, HANDSHAKE_HEADERS);
   });
@@ -50,6 +76,8 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
     const target = apps.findById(appId);
     if (!target) throw new ApiError(404, `No matching application for ID [${appId}].`);
     const url = new URL(c.req.url);
+    const repeated = repeatedParameter(url.searchParams);
+    if (repeated !== undefined) throw new ApiError(400, `Query parameter ${JSON.stringify(repeated)} is repeated; send each parameter once.`);
     const body = await readBody(c.req.raw, maxRequestSize - headerBytes(c.req.raw, url.pathname + url.search));
     if (!body) throw new ApiError(413, `Payload too large: requests are limited to ${maxRequestSize} bytes (max_request_size).`);
     const request = { method: c.req.method, path: url.pathname, query: url.searchParams, body };
@@ -62,9 +90,12 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
   app.route(`${prefix}/apps/:appId`, createApiRoutes(broker, authenticate));
 
   app.notFound((c) => c.json({ error: "Not found." }, 404));
+  // An unexpected error is a bug worth a stack trace, but one a client can repeat at will: one report a minute.
+  const throttle = new LogThrottle(clock);
   app.onError((error, c) => {
     if (error instanceof ApiError) return c.json(error.fields ?? { error: error.message }, error.status);
-    logger.error(`HTTP ${c.req.method} ${new URL(c.req.url).pathname} failed: ${error.stack ?? error.message}`);
+    throttle.log("http-500", (heldBack) =>
+      logger.error(`HTTP ${c.req.method} ${new URL(c.req.url).pathname} failed${heldBack}: ${error.stack ?? error.message}`));
     return c.json({ error: "Internal server error." }, 500);
   });
   return app;

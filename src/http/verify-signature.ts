@@ -23,7 +23,7 @@ export interface SignedRequest {
  */
 export function verifySignature(app: App, request: SignedRequest, prefix: string, nowMs: number): string | undefined {
   const params = new Map<string, string>();
-  for (const [key, value] of request.query) params.set(key, value); // last duplicate wins, as in PHP
+  for (const [key, value] of request.query) params.set(key, value); // the HTTP app refuses repeated keys before this
   const signature = params.get("auth_signature");
   if (!signature) return "auth_signature is missing";
   if (params.get("auth_key") !== app.key) return "auth_key does not match the app's key";

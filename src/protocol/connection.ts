@@ -17,6 +17,12 @@ const decoder = new TextDecoder();
 /** Close code and reason for messages over max_message_size (RFC 6455 1009, Reverb's wording). */
 export const MESSAGE_TOO_BIG = { code: 1009, reason: "Maximum message size exceeded" } as const;
 
+/**
+ * Message size limit of a connection to an unknown app key. It is closed (4001) as soon as it opens, so nothing it
+ * sends is read; the limit only has to be finite and tiny so no runtime buffers a large frame for it meanwhile.
+ */
+export const UNKNOWN_APP_MESSAGE_LIMIT = 1;
+
 /** A WebSocket client of one app. Created at upgrade; registered with its app once open succeeds. */
 export class Connection implements WebSocketSession, Subscriber {
   readonly hub: Hub;
@@ -44,7 +50,7 @@ export class Connection implements WebSocketSession, Subscriber {
     this.hub = hub;
     this.app = app;
     this.origin = origin;
-    this.maxMessageSize = app?.maxMessageSize ?? 0;
+    this.maxMessageSize = app?.maxMessageSize ?? UNKNOWN_APP_MESSAGE_LIMIT;
     this.maxBacklog = app?.maxBacklogBytes ?? DEFAULT_APP.maxBacklogBytes;
   }
 
@@ -79,7 +85,7 @@ export class Connection implements WebSocketSession, Subscriber {
     try {
       handleMessage(this, app, this.state, text);
     } catch (error) {
-      if (error instanceof PusherError) return this.fail(error.errorName);
+      if (error instanceof PusherError) return this.fail(error.errorName, false, error.detail);
       this.hub.logger.error(`Message from ${this.socketId} failed: ${describe(error)}`);
       this.fail("invalidMessage");
     }
@@ -129,8 +135,8 @@ export class Connection implements WebSocketSession, Subscriber {
   }
 
   /** Sends the error frame; for fatal errors (or when `terminate`), then closes with the error's code. */
-  fail(name: PusherErrorName, terminate = false): void {
-    this.send(errorFrame(name));
+  fail(name: PusherErrorName, terminate = false, detail?: string): void {
+    this.send(errorFrame(name, detail));
     const { code, message, close } = PUSHER_ERRORS[name];
     if (close || terminate) this.close(code, message);
   }

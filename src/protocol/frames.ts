@@ -65,8 +65,9 @@ const ERROR_FRAMES = Object.fromEntries(
 ) as Record<PusherErrorName, string>;
 
 /** `pusher:error` for an entry of the error table (its `data` is a JSON string, as Reverb sends it). */
-export function errorFrame(name: PusherErrorName): string {
-  return ERROR_FRAMES[name];
+export function errorFrame(name: PusherErrorName, message?: string): string {
+  if (message === undefined) return ERROR_FRAMES[name];
+  return JSON.stringify({ event: "pusher:error", data: JSON.stringify({ code: PUSHER_ERRORS[name].code, message }) });
 }
 
 /** The member list a presence subscriber receives. `hash` is `[]` when some member has no `user_id` (Reverb). */

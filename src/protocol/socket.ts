@@ -29,7 +29,7 @@ export interface WebSocketSession {
   control(kind: "ping" | "pong"): void;
   /** The socket is closed, whoever closed it. */
   closed(): void;
-  /** Largest message the runtime should accept before closing with 1009 itself (the app's max_message_size). */
+  /** Largest message the runtime should accept before closing with 1009 itself (the app's max_message_size); at least 1. */
   readonly maxMessageSize: number;
 }
 

@@ -26,6 +26,10 @@ export function subscribe(connection: Connection, app: App, state: AppState, dat
   if (!request.success) throw new PusherError("invalidMessage");
   const { channel: name, auth, channel_data: rawChannelData } = request.output;
   if (!isValidChannelName(name)) throw new PusherError("invalidChannelName");
+  const limit = app.maxChannelsPerConnection;
+  if (connection.channels.size >= limit && !connection.channels.has(name)) {
+    throw new PusherError("tooManyChannels", `Too many channels: a connection may be subscribed to at most ${limit} (max_channels_per_connection)`);
+  }
 
   const channel = state.channels.findOrNew(name);
   const channelData = rawChannelData ? parseChannelData(rawChannelData, channel.kind.authenticated) : undefined;

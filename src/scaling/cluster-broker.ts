@@ -12,6 +12,7 @@ import type { Clock, StopTimer } from "../support/clock.ts";
 import type { Logger } from "../support/logger.ts";
 import type { Broker, ChannelFacts } from "./broker.ts";
 import { anonymousEntry, channelEntry, Digest, memberEntry } from "./digest.ts";
+import { emptyRecord } from "../support/keyed-record.ts";
 import { decodeEnvelope, type Envelope, ENVELOPE_VERSION, type Outgoing, type Snapshot } from "./envelope.ts";
 import type { PubSub } from "./pubsub.ts";
 import { Replicas } from "./replicas.ts";
@@ -286,7 +287,7 @@ export class ClusterBroker implements Broker, ClusterPort {
 
   /** This node's channels and members; also re-derives the digest from them, so it never drifts. */
   private snapshot(): Snapshot {
-    const snapshot: Snapshot = {};
+    const snapshot: Snapshot = emptyRecord();
     this.digest.reset();
     for (const state of this.hub.activeStates()) {
       const appId = state.app.id;
@@ -301,7 +302,7 @@ export class ClusterBroker implements Broker, ClusterPort {
         const cache = state.channels.cache.get(name);
         const anonymous = (channel.presence?.anonymous ?? 0) > 0;
         if (anonymous) this.digest.toggle(anonymousEntry(appId, name));
-        (snapshot[appId] ??= {})[name] = {
+        (snapshot[appId] ??= emptyRecord())[name] = {
           ...(members && { members }),
           ...(anonymous && { anonymous }),
           ...(cache !== undefined && { cache }),
@@ -324,7 +325,7 @@ export class ClusterBroker implements Broker, ClusterPort {
 
   private localCounts(app: App, channels: readonly string[]) {
     const state = this.hub.state(app);
-    const subscriptions: Record<string, number> = {};
+    const subscriptions = emptyRecord<number>();
     for (const name of channels) subscriptions[name] = state.channels.find(name)?.subscribers.size ?? 0;
     return { connections: state.connections.size, subscriptions };
   }

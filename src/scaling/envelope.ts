@@ -1,6 +1,7 @@
 /** @module Inter-node messages: a versioned JSON envelope, validated with valibot on receipt (never PHP serialize()). */
 
 import * as v from "valibot";
+import { keyedRecord } from "../support/keyed-record.ts";
 
 /** Bump when a message shape changes incompatibly; nodes drop versions they do not know. */
 export const ENVELOPE_VERSION = 1;
@@ -34,10 +35,11 @@ export const Envelope = v.variant("type", [
   v.object({ ...base, type: v.literal("hello") }),
   v.object({ ...base, type: v.literal("bye") }),
   v.object({ ...addressed, type: v.literal("sync") }),
-  v.object({ ...addressed, type: v.literal("snapshot"), apps: v.record(v.string(), v.record(v.string(), ChannelState)) }),
+  // Keyed by app id, then channel name: any name a client may use, `__proto__` included, must survive.
+  v.object({ ...addressed, type: v.literal("snapshot"), apps: keyedRecord(keyedRecord(ChannelState)) }),
   // Counts only each node knows (connections, subscriptions per channel), gathered with a bounded wait.
   v.object({ ...base, type: v.literal("query"), id: Id, app: Id, channels: v.array(v.string()) }),
-  v.object({ ...addressed, type: v.literal("reply"), id: Id, connections: v.number(), subscriptions: v.record(v.string(), v.number()) }),
+  v.object({ ...addressed, type: v.literal("reply"), id: Id, connections: v.number(), subscriptions: keyedRecord(v.number()) }),
   v.object({ ...base, type: v.literal("terminate"), app: Id, user: v.string() }),
 ]);
 

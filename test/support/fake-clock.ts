@@ -31,6 +31,11 @@ export class FakeClock implements Clock {
     };
   }
 
+  /** How many periodic timers are running (not stopped). */
+  get periodicTimers(): number {
+    return this.timers.filter((t) => !t.stopped && !t.once).length;
+  }
+
   /** Moves time forward by `ms`, firing every timer that comes due on the way. */
   advance(ms: number): void {
     const end = this.current + ms;

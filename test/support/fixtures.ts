@@ -9,6 +9,7 @@ const defaults = {
   maxConnections: null,
   maxMessageSize: 10_000,
   maxBacklogBytes: 1_048_576,
+  maxChannelsPerConnection: 1_000,
   acceptClientEventsFrom: "members",
   rateLimiting: null,
 } as const satisfies Partial<App>;

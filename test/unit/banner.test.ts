@@ -136,11 +136,17 @@ describe("banner: summary", () => {
     assert.ok(used.includes("  Config     /site/reverb.json"));
   });
 
-  it("prints only the first app's secret, and only outside production", () => {
-    const text = render().join("\n");
-    assert.ok(text.includes(`REVERB_APP_SECRET=${APP_A.secret}`) && !text.includes(APP_B.secret));
-    const production = render({ production: true }).join("\n");
-    assert.ok(!production.includes(APP_A.secret) && !production.includes(APP_B.secret));
+  it("prints no configured app's secret, in production or not (banners end up in logs)", () => {
+    for (const production of [false, true]) {
+      const text = render({ production }).join("\n");
+      assert.ok(!text.includes(APP_A.secret) && !text.includes(APP_B.secret), text);
+      assert.ok(text.includes("  REVERB_APP_SECRET=(your app's secret; not printed)"));
+    }
+  });
+
+  it("prints the generated development app's secret, which is there to be pasted", () => {
+    const text = render({ development: "new credentials saved in /home/me/.config/resound/development-app.json" }).join("\n");
+    assert.ok(text.includes(`  REVERB_APP_SECRET=${APP_A.secret}`));
   });
 });
 
@@ -153,7 +159,7 @@ describe("banner: Laravel .env lines", () => {
       "  BROADCAST_CONNECTION=reverb",
       "  REVERB_APP_ID=123456",
       "  REVERB_APP_KEY=reverb-key",
-      "  REVERB_APP_SECRET=reverb-secret",
+      "  REVERB_APP_SECRET=(your app's secret; not printed)",
       "  REVERB_HOST=localhost",
       "  REVERB_PORT=8080",
       "  REVERB_SCHEME=http",

@@ -112,3 +112,18 @@ describe("cluster resilience", () => {
     assert.match(a!.log.join("\n"), /unknown app id unknown-app/);
   });
 });
+
+describe("cluster state keyed by client-chosen names", () => {
+  it("replicates channels named like object members (__proto__, constructor) through snapshots and counts", async () => {
+    const { clock, nodes: [a], add } = createCluster(1);
+    const names = ["__proto__", "constructor", "toString"];
+    const client = a!.connect();
+    for (const name of names) client.subscribe(name);
+    // A node that joins later learns A's channels from a full snapshot, then gathers counts from A.
+    const b = add("B");
+    clock.advance(CLUSTER_DEFAULTS.heartbeatMs * 2);
+    const facts = await b.broker.channels(APP_A, true);
+    assert.deepEqual(facts.map((fact) => [fact.name, fact.subscriptionCount]).sort(), names.map((name) => [name, 1]).sort());
+    for (const name of names) assert.equal((await b.broker.channel(APP_A, name, true))?.subscriptionCount, 1, name);
+  });
+});

@@ -59,6 +59,7 @@ describe("env: defaults", () => {
       maxConnections: null,
       maxMessageSize: 10_000,
       maxBacklogBytes: 1_048_576,
+      maxChannelsPerConnection: 1_000,
       acceptClientEventsFrom: "members",
       rateLimiting: null,
     });
@@ -115,6 +116,7 @@ describe("env: every app variable", () => {
         REVERB_APP_MAX_CONNECTIONS: "100",
         REVERB_APP_MAX_MESSAGE_SIZE: "500000",
         REVERB_APP_MAX_BACKLOG_BYTES: "4000000",
+        REVERB_APP_MAX_CHANNELS_PER_CONNECTION: "0",
         REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM: "all",
         REVERB_APP_RATE_LIMITING_ENABLED: "true",
         REVERB_APP_RATE_LIMIT_MAX_ATTEMPTS: "5",
@@ -131,6 +133,7 @@ describe("env: every app variable", () => {
         maxConnections: 100,
         maxMessageSize: 500_000,
         maxBacklogBytes: 4_000_000,
+        maxChannelsPerConnection: Infinity,
         acceptClientEventsFrom: "all",
         rateLimiting: { maxAttempts: 5, decaySeconds: 2, terminateOnLimit: true },
       },
@@ -244,6 +247,10 @@ describe("env: bad values are refused with the variable, the value and what is a
     [{ ...CREDENTIALS, REVERB_APP_ACTIVITY_TIMEOUT: "soon" }, 'REVERB_APP_ACTIVITY_TIMEOUT is "soon"; it must be a whole number, 1 or more.'],
     [{ ...CREDENTIALS, REVERB_APP_MAX_MESSAGE_SIZE: "-5" }, 'REVERB_APP_MAX_MESSAGE_SIZE is "-5"; it must be a whole number, 1 or more.'],
     [{ ...CREDENTIALS, REVERB_APP_MAX_BACKLOG_BYTES: "1MB" }, 'REVERB_APP_MAX_BACKLOG_BYTES is "1MB"; it must be a whole number, 1 or more.'],
+    [
+      { ...CREDENTIALS, REVERB_APP_MAX_CHANNELS_PER_CONNECTION: "-1" },
+      'REVERB_APP_MAX_CHANNELS_PER_CONNECTION is "-1"; it must be a whole number, 0 or more (0 for no limit).',
+    ],
     [{ ...CREDENTIALS, REVERB_APP_MAX_CONNECTIONS: "0" }, 'REVERB_APP_MAX_CONNECTIONS is "0"; it must be a whole number, 1 or more.'],
     [{ ...CREDENTIALS, REVERB_APP_RATE_LIMITING_ENABLED: "sometimes" }, 'REVERB_APP_RATE_LIMITING_ENABLED is "sometimes"; it must be true or false.'],
     [

@@ -49,6 +49,7 @@ describe("config file: values", () => {
           max_connections: 3,
           max_message_size: 1_000_000,
           max_backlog_bytes: 65_536,
+          max_channels_per_connection: 50,
           accept_client_events_from: "all",
           rate_limiting: { enabled: true, max_attempts: 5, decay_seconds: 2, terminate_on_limit: true },
           options: { host: "localhost", port: 443, scheme: "https", useTLS: true },
@@ -77,10 +78,19 @@ describe("config file: values", () => {
         maxConnections: 3,
         maxMessageSize: 1_000_000,
         maxBacklogBytes: 65_536,
+        maxChannelsPerConnection: 50,
         acceptClientEventsFrom: "all",
         rateLimiting: { maxAttempts: 5, decaySeconds: 2, terminateOnLimit: true },
       },
     ]);
+  });
+
+  it("max_channels_per_connection: 0 means no limit, null or absent the default of 1,000", () => {
+    const limit = (value: unknown) => fromFile({ apps: [{ ...CREDENTIALS, max_channels_per_connection: value }] }).apps?.[0]?.maxChannelsPerConnection;
+    assert.equal(limit(0), Infinity);
+    assert.equal(limit(null), 1_000);
+    assert.equal(limit(20), 20);
+    assert.equal(fromFile({ apps: [CREDENTIALS] }).apps?.[0]?.maxChannelsPerConnection, 1_000);
   });
 
   it("an app with only credentials gets config/reverb.php's defaults", () => {
@@ -95,6 +105,7 @@ describe("config file: values", () => {
         maxConnections: null,
         maxMessageSize: 10_000,
         maxBacklogBytes: 1_048_576,
+        maxChannelsPerConnection: 1_000,
         acceptClientEventsFrom: "members",
         rateLimiting: null,
       },
@@ -215,6 +226,10 @@ describe("config file: wrong values name the JSON path, the file, the value and 
     [{ apps: [{ ...CREDENTIALS, app_id: true }] }, `apps[0].app_id in ${FILE} is true; it must be a non-empty string.`],
     [{ apps: [{ ...CREDENTIALS, ping_interval: 0 }] }, `apps[0].ping_interval in ${FILE} is 0; it must be a whole number, 1 or more.`],
     [{ apps: [{ ...CREDENTIALS, max_backlog_bytes: 0 }] }, `apps[0].max_backlog_bytes in ${FILE} is 0; it must be a whole number, 1 or more.`],
+    [
+      { apps: [{ ...CREDENTIALS, max_channels_per_connection: 1.5 }] },
+      `apps[0].max_channels_per_connection in ${FILE} is 1.5; it must be a whole number, 0 or more (0 for no limit).`,
+    ],
     [{ apps: [{ ...CREDENTIALS, max_connections: 0 }] }, `apps[0].max_connections in ${FILE} is 0; it must be a whole number, 1 or more.`],
     [
       { apps: [{ ...CREDENTIALS, accept_client_events_from: "everyone" }] },

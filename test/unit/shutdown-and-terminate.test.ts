@@ -35,7 +35,9 @@ describe("shutdown", () => {
     const { core, clock, connect } = createTestCore();
     const c = connect(APP_A);
     c.take();
+    assert.equal(clock.periodicTimers, 1, "the heartbeat sweep runs");
     core.hub.shutdown();
+    assert.equal(clock.periodicTimers, 0, "and is stopped");
     c.take();
     c.send({ event: "pusher:ping" });
     clock.advance(180_000);

@@ -266,7 +266,7 @@ describe("isOriginAllowed", () => {
     [["laravel.com"], null, false],
     [["laravel.com"], "", false],
     [["laravel.com"], "not a url", false],
-    [["Laravel.com"], "http://laravel.com", false],
+    [["Laravel.com"], "http://laravel.com", true], // host names are case-insensitive (Reverb compares case-sensitively)
     [["https://app.com"], "https://app.com", false],
     [["app.com:443"], "https://app.com", false],
     [["laravel.com"], "http://laravelXcom", false],
