@@ -10,6 +10,15 @@ import { createUpgradeListener } from "./node-websocket.ts";
 import { processHost } from "./process-host.ts";
 import { tlsServerOptions } from "./tls-options.ts";
 
+/**
+ * Connections that are not WebSockets yet must not be held open for free (slowloris): the request line and headers
+ * must arrive within 10 s, the whole request within 30 s, and an idle keep-alive connection closes after 5 s.
+ * Node checks these every `connectionsCheckingInterval`; upgraded sockets are no longer the HTTP server's.
+ */
+const HTTP_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 };
+/** A connection that sends nothing at all is not covered by headersTimeout: an idle socket closes after 10 s (ws clears it on upgrade). */
+const IDLE_SOCKET_MS = 10_000;
+
 await main({
   ...processHost({ name: "node", version: process.versions.node }),
   listen(core, { host, port, tls, onAcceptFailure }) {
@@ -21,6 +30,7 @@ await main({
       return Promise.reject(new ListenError("tls", error instanceof Error ? error.message : String(error)));
     }
     server.on("upgrade", createUpgradeListener(core));
+    server.setTimeout(IDLE_SOCKET_MS);
     return new Promise<Listener>((resolve, reject) => {
       server.once("error", (error: NodeJS.ErrnoException) => reject(listenError(error)));
       server.listen(port, host, () => {
@@ -40,13 +50,6 @@ await main({
     });
   },
 });
-
-/**
- * Connections that are not WebSockets yet must not be held open for free (slowloris): the request line and headers
- * must arrive within 10 s, the whole request within 30 s, and an idle keep-alive connection closes after 5 s.
- * Node checks these every `connectionsCheckingInterval`; upgraded sockets are no longer the HTTP server's.
- */
-const HTTP_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 };
 
 function createServer(core: ResoundServer, tls: TlsMaterial | null) {
   return tls

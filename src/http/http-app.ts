@@ -28,6 +28,9 @@ export interface HttpAppOptions {
   readonly logger: Logger;
 }
 
+/** A Host header value: a registered name or IPv4 address, or a bracketed IPv6 address, and an optional port (RFC 9110 §7.2). */
+const VALID_HOST = /^(?:[A-Za-z0-9._~!$&'()*+,;=%-]*|\[[0-9A-Fa-f:.]+\])(?::\d{0,5})?$/;
+
 /** What is wrong with a WebSocket opening handshake's headers (RFC 6455 §4.2.1), if anything. */
 function handshakeProblem(headers: Headers): string | undefined {
   if (!/(^|,)\s*upgrade\s*(,|$)/i.test(headers.get("connection") ?? "")) return "the Connection header must include Upgrade";
@@ -55,6 +58,14 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
   const { hub, broker, apps, path: prefix, maxRequestSize, clock, logger } = options;
   const app = new Hono<HttpEnv>();
 
+  // Some runtimes build the request URL from the Host header, so `Host: a/app/other-key#` would pick the route;
+  // a Host that is not a host (and port) is refused before routing, the same everywhere.
+  app.use("*", async (c, next) => {
+    const host = c.req.header("host");
+    if (host !== undefined && !VALID_HOST.test(host)) return c.json({ error: "Malformed Host header." }, 400);
+    await next();
+  });
+
   app.get(`${prefix}/up`, (c) => c.json({ health: "OK" }));
   app.all(`${prefix}/up`, (c) => c.json({ error: "Method not allowed." }, 405, { Allow: "GET" }));
 
@@ -78,7 +89,13 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
     const url = new URL(c.req.url);
     const repeated = repeatedParameter(url.searchParams);
     if (repeated !== undefined) throw new ApiError(400, `Query parameter ${JSON.stringify(repeated)} is repeated; send each parameter once.`);
-    const body = await readBody(c.req.raw, maxRequestSize - headerBytes(c.req.raw, url.pathname + url.search));
+    let body: Uint8Array | undefined;
+    try {
+      body = await readBody(c.req.raw, maxRequestSize - headerBytes(c.req.raw, url.pathname + url.search));
+    } catch {
+      // The client went away or broke the body off (its mistake, not the server's: no 500, no stack trace).
+      throw new ApiError(400, "The request body could not be read.");
+    }
     if (!body) throw new ApiError(413, `Payload too large: requests are limited to ${maxRequestSize} bytes (max_request_size).`);
     const request = { method: c.req.method, path: url.pathname, query: url.searchParams, body };
     const problem = verifySignature(target, request, prefix, clock.now());

@@ -1,6 +1,7 @@
 /** @module A newcomer's first run: no configuration at all starts a usable development app, kept across restarts. */
 
 import assert from "node:assert/strict";
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { serverSdk } from "../support/e2e-server.ts";
@@ -56,6 +57,38 @@ for (const runtime of RUNTIMES) {
         assert.deepEqual([after.id, after.key, after.secret], [before.id, before.key, before.secret]);
       } finally {
         await second.stop();
+      }
+    });
+
+    it("replaces a corrupt credentials file that others could read with a new one only the owner can read", async () => {
+      const cwd = tempDir();
+      const dir = join(cwd, "config", "resound");
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, "development-app.json");
+      writeFileSync(file, "{ not json");
+      chmodSync(file, 0o644);
+      const server = await startServer(runtime, { cwd, env: { XDG_CONFIG_HOME: join(cwd, "config") } });
+      try {
+        await server.waitFor(/VITE_REVERB_SCHEME/);
+        assert.equal(statSync(file).mode & 0o777, 0o600);
+        const saved = JSON.parse(readFileSync(file, "utf8")) as { secret: string };
+        assert.equal(saved.secret, pastedCredentials(server.output()).secret);
+      } finally {
+        await server.stop();
+      }
+    });
+
+    it("never prints a configured app's secret in the banner (only the generated one's)", async () => {
+      const server = await startServer(runtime, {
+        cwd: tempDir(),
+        env: { REVERB_APP_ID: "4242", REVERB_APP_KEY: "configured-key", REVERB_APP_SECRET: "configured-secret-value" },
+      });
+      try {
+        await server.waitFor(/VITE_REVERB_SCHEME/);
+        assert.doesNotMatch(server.output(), /configured-secret-value/);
+        assert.match(server.output(), /REVERB_APP_SECRET=\(your app's secret; not printed\)/);
+      } finally {
+        await server.stop();
       }
     });
 

@@ -30,7 +30,7 @@ const CLUSTERS: Array<{ title: string; runtimes: RuntimeName[] }> = [
 const COUNTED: AppEntry = { app_id: "555002", key: "counted-scaling-key", secret: "counted-scaling-secret" };
 
 /** A query of a healthy cluster answers well within the 2 s gather limit. */
-const PROMPT_MS = 1000;
+const PROMPT_MS = 1_500;
 
 let counter = 0;
 const unique = (prefix: string) => `${prefix}pres-${++counter}-${randomBytes(3).toString("hex")}`;

@@ -19,6 +19,9 @@ import {
 } from "../support/redis-server.ts";
 import { RUNTIMES } from "../support/spawn.ts";
 
+/** An answer that did not wait for a gather (2 s) or for Redis: generous, so a slow CI machine does not flake. */
+const PROMPT_MS = 1_500;
+
 let counter = 0;
 const unique = (prefix: string) => `${prefix}outage-${++counter}-${randomBytes(3).toString("hex")}`;
 
@@ -107,7 +110,7 @@ describe("scaling through a Redis outage", { concurrency: true }, () => {
             const started = Date.now();
             const response = await node.sdk.terminateUserConnections("kicked");
             assert.deepEqual(await response.json(), {});
-            assert.ok(Date.now() - started < 1000, "terminate_connections did not wait for Redis");
+            assert.ok(Date.now() - started < PROMPT_MS, "terminate_connections did not wait for Redis");
             assert.equal((await kicked.client.closed).code, 4009);
           } finally {
             await closePeers(kicked);
@@ -129,7 +132,7 @@ describe("scaling through a Redis outage", { concurrency: true }, () => {
           await assertUp(node);
           const { status, ms } = await apiGet(node, "/connections");
           assert.equal(status, 200);
-          assert.ok(ms < 1000, `/connections took ${ms} ms during the outage`);
+          assert.ok(ms < PROMPT_MS, `/connections took ${ms} ms during the outage`);
           assert.equal(occurrences(node, LOST()), 1, `one warning about the outage:\n${node.server.output()}`);
         }
       });

@@ -18,6 +18,9 @@ import {
 } from "../support/redis-server.ts";
 import { freePort, RUNTIMES, runToExit } from "../support/spawn.ts";
 
+/** An answer that did not wait for a gather (2 s) or for Redis: generous, so a slow CI machine does not flake. */
+const PROMPT_MS = 1_500;
+
 let counter = 0;
 const unique = (prefix: string) => `${prefix}resil-${++counter}-${randomBytes(3).toString("hex")}`;
 
@@ -120,7 +123,7 @@ describe("scaling resilience", { concurrency: true }, () => {
             for (const node of nodes) {
               const { body, ms } = await apiGet(node, "/connections");
               assert.deepEqual(body, { connections: 2 });
-              assert.ok(ms < 1000, `/connections took ${ms} ms`);
+              assert.ok(ms < PROMPT_MS, `/connections took ${ms} ms`);
             }
           } finally {
             await closePeers(first, second);
@@ -158,7 +161,7 @@ describe("scaling resilience", { concurrency: true }, () => {
             assert.deepEqual((await apiGet(survivor, `/channels/${name}`, { info: "user_count" })).body, { occupied: true, user_count: 2 });
             const connections = await apiGet(survivor, "/connections");
             assert.deepEqual(connections.body, { connections: 2 });
-            assert.ok(connections.ms < 1000, `/connections took ${connections.ms} ms once the dead node was dropped`);
+            assert.ok(connections.ms < PROMPT_MS, `/connections took ${connections.ms} ms once the dead node was dropped`);
             await assertUp(survivor);
           } finally {
             await closePeers(watcher, bothHere, doomed, bothThere);
@@ -174,7 +177,7 @@ describe("scaling resilience", { concurrency: true }, () => {
           for (const node of nodes.slice(0, 1)) {
             const { body, ms } = await apiGet(node, "/connections");
             assert.equal(typeof (body as { connections: number }).connections, "number");
-            assert.ok(ms < 1000, `/connections on the ${runtime} node waited ${ms} ms for a node that does not exist`);
+            assert.ok(ms < PROMPT_MS, `/connections on the ${runtime} node waited ${ms} ms for a node that does not exist`);
             await assertUp(node);
           }
         });
@@ -208,7 +211,7 @@ describe("scaling resilience", { concurrency: true }, () => {
             assert.ok(Date.now() - stoppedAt < 3000);
             const { body, ms } = await apiGet(stayer, "/connections");
             assert.deepEqual(body, { connections: 1 });
-            assert.ok(ms < 1000, `/connections took ${ms} ms after a node said goodbye`);
+            assert.ok(ms < PROMPT_MS, `/connections took ${ms} ms after a node said goodbye`);
           } finally {
             await closePeers(watcher, departing);
           }

@@ -36,7 +36,10 @@ export interface RawClient {
   ping(payload?: string, timeoutMs?: number): Promise<Buffer>;
   /** Sends a pong control frame. */
   pong(payload?: string): void;
-  /** Resolves when the socket closed, with the close code and reason. */
+  /**
+   * Resolves when the socket closed, with the close code and reason; rejects when it is still open 10 s after the
+   * property was read, so a missing close fails the test instead of stalling it.
+   */
   readonly closed: Promise<{ code: number; reason: string }>;
   /** Pong frames received so far (payloads). */
   readonly pongs: Buffer[];
@@ -45,6 +48,9 @@ export interface RawClient {
   /** Closes the socket (if open) and waits until it is closed. */
   close(): Promise<void>;
 }
+
+/** How long `closed` waits before it gives up. */
+const CLOSE_WAIT_MS = 10_000;
 
 /** Decodes a frame's text. */
 export function decodeMessage(raw: string): Message {
@@ -187,7 +193,13 @@ export function connect(url: string, options: ConnectOptions = {}, timeoutMs = 5
         pong(payload = "") {
           socket.pong(payload);
         },
-        closed,
+        get closed() {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const late = new Promise<never>((_, fail) => {
+            timer = setTimeout(() => fail(new Error(`socket still open after ${CLOSE_WAIT_MS} ms (${url})`)), CLOSE_WAIT_MS);
+          });
+          return Promise.race([closed, late]).finally(() => clearTimeout(timer));
+        },
         pongs,
         pings,
         async close() {
