@@ -2,12 +2,14 @@
 
 import type { ServerKind } from "./servers.ts";
 
-export type SuiteScenario = "fanout" | "channels" | "presence-storm" | "client-events" | "idle" | "two-node";
-export const SUITE_SCENARIOS: readonly SuiteScenario[] = ["fanout", "channels", "presence-storm", "client-events", "idle", "two-node"];
+export type SuiteScenario = "fanout" | "publish" | "channels" | "presence-storm" | "client-events" | "idle" | "two-node";
+export const SUITE_SCENARIOS: readonly SuiteScenario[] = ["fanout", "publish", "channels", "presence-storm", "client-events", "idle", "two-node"];
 
 /** load.ts arguments (besides target and credentials) per scenario. */
 const FULL: Record<SuiteScenario, string[]> = {
   fanout: ["--scenario", "fanout", "--subscribers", "5000", "--events", "100", "--back-to-back"],
+  // The cost of one signed POST /events (keep-alive, one at a time): CPU per delivery is CPU per publish here.
+  publish: ["--scenario", "fanout", "--subscribers", "1", "--events", "3000", "--back-to-back"],
   channels: ["--scenario", "channels", "--subscribers", "10000", "--channels", "1000", "--events", "10000", "--batch", "10", "--back-to-back"],
   "presence-storm": ["--scenario", "presence-storm", "--subscribers", "1000", "--rounds", "3"],
   "client-events": ["--scenario", "client-events", "--subscribers", "1000", "--events", "20", "--rate", "2000"],
@@ -17,6 +19,7 @@ const FULL: Record<SuiteScenario, string[]> = {
 
 const QUICK: Record<SuiteScenario, string[]> = {
   fanout: ["--scenario", "fanout", "--subscribers", "200", "--events", "20", "--back-to-back"],
+  publish: ["--scenario", "fanout", "--subscribers", "1", "--events", "300", "--back-to-back"],
   channels: ["--scenario", "channels", "--subscribers", "400", "--channels", "100", "--events", "200", "--batch", "10", "--back-to-back"],
   "presence-storm": ["--scenario", "presence-storm", "--subscribers", "100", "--rounds", "2"],
   "client-events": ["--scenario", "client-events", "--subscribers", "100", "--events", "10", "--rate", "1000"],
@@ -30,7 +33,7 @@ export function scenarioArgs(scenario: SuiteScenario, quick: boolean): string[] 
 
 /** Floor servers only do public subscribe + HTTP publish on one process. */
 export function supports(server: ServerKind, scenario: SuiteScenario): boolean {
-  return server === "resound" || scenario === "fanout" || scenario === "channels" || scenario === "idle";
+  return server === "resound" || scenario === "fanout" || scenario === "publish" || scenario === "channels" || scenario === "idle";
 }
 
 /** The sweep: fan-out latency at several subscriber counts, at a fixed rate below every server's ceiling. */
