@@ -1,8 +1,7 @@
 /** @module Pusher HTTP API request signing: auth_key, auth_timestamp, body_md5 and auth_signature. */
 
 import type { App } from "../apps/app.ts";
-import { md5Hex } from "../support/md5.ts";
-import { hmacSha256Hex } from "../support/sha256.ts";
+import { hmacSha256Hex, md5Hex } from "../support/hashes.ts";
 import { timingSafeEqual } from "../support/timing-safe-equal.ts";
 
 /** How far `auth_timestamp` may be from the server's clock, in seconds (Pusher's window). */

@@ -1,7 +1,7 @@
 /** @module Channel authorization: the `key:signature` a subscriber presents for private and presence channels. */
 
 import type { App } from "../apps/app.ts";
-import { hmacSha256Hex } from "../support/sha256.ts";
+import { hmacSha256Hex } from "../support/hashes.ts";
 import { timingSafeEqual } from "../support/timing-safe-equal.ts";
 
 /** The signature an app server computes for this subscription (Pusher "channel authorization"). */
