@@ -1,99 +1,124 @@
-/** @module Deno shim: Deno.serve with Deno.upgradeWebSocket. Start with `deno task start`. */
+/**
+ * @module Deno adapter: Deno.serve with Deno.upgradeWebSocket. `import { createDenoServer } from "resound/deno"`;
+ * the `resound` command on Deno and `deno task start` use it too.
+ */
 
 import { createPrivateKey } from "node:crypto";
-import { main } from "../src/cli/main.ts";
-import { ListenError } from "../src/cli/host.ts";
+import { defaultAcceptFailure, type Listener, ListenError, type ListenOptions } from "../src/cli/host.ts";
 import type { Socket, WebSocketSession } from "../src/protocol/socket.ts";
-import { processHost } from "./process-host.ts";
+import { createServer, type ResoundServer, type ServerOptions } from "../src/server.ts";
+
+export type { Listener, ListenOptions, TlsMaterial } from "../src/cli/host.ts";
 
 const OPEN = 1;
 /** Backoff between attempts to listen again after the accept loop failed. */
 const RELISTEN_FIRST_MS = 100;
 const RELISTEN_MAX_MS = 2_000;
 
-await main({
-  ...processHost({ name: "deno", version: Deno.version.deno }),
-  listen(core, { host, port, tls, onAcceptFailure }) {
-    if (tls?.ca !== undefined || tls?.verifyPeer) {
-      return Promise.reject(new ListenError("unsupported", "Deno.serve cannot verify client certificates; remove ca and verify_peer from server.options.tls"));
-    }
-    const key = tls && plainKey(tls.key, tls.passphrase);
-    const handler = (request: Request) =>
-      core.fetch(request, {
-        upgrade: (session, headers) => {
-          let upgraded;
-          try {
-            // Deno pings idle sockets itself unless idleTimeout is 0; the core's heartbeat owns liveness.
-            upgraded = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
-          } catch {
-            return Response.json({ error: "WebSocket upgrade failed." }, { status: 400 }); // the core checked the handshake
-          }
-          const { socket, response } = upgraded;
-          attach(socket, session);
-          for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
-          return response;
-        },
-      });
-    return new Promise((resolve, reject) => {
-      let current: Deno.HttpServer | undefined;
-      let stopped = false;
-      let retry: ReturnType<typeof setTimeout> | undefined;
-      let delay = RELISTEN_FIRST_MS;
-      let listenedAt = 0;
-      let boundPort = port;
-      const close = async () => {
-        stopped = true;
-        clearTimeout(retry);
-        if (current) await closeGracefully(current);
-      };
-      const listenAgainLater = () => {
-        if (Date.now() - listenedAt > 10 * RELISTEN_MAX_MS) delay = RELISTEN_FIRST_MS; // a new episode
-        retry = setTimeout(() => serve(false), delay);
-        delay = Math.min(delay * 2, RELISTEN_MAX_MS);
-      };
-      // When Deno.serve cannot accept a connection (out of file descriptors: EMFILE) its accept loop ends and
-      // `finished` rejects, which would end the process. Upgraded WebSockets do not depend on that loop, so they
-      // keep running while the listener is opened again on the same port.
-      const serve = (first: boolean) => {
-        try {
-          const server = Deno.serve({
-            hostname: host,
-            port: boundPort,
-            ...(tls && { cert: tls.cert, key: key! }),
-            onListen: ({ port: bound }) => {
-              boundPort = bound;
-              listenedAt = Date.now();
-              if (first) resolve({ port: bound, close });
-            },
-            onError: () => Response.json({ error: "Internal server error." }, { status: 500 }),
-          }, handler);
-          current = server;
-          server.finished.catch((error: unknown) => {
-            if (stopped) return;
-            onAcceptFailure(describe(error));
-            listenAgainLater();
-          });
-        } catch (error) {
-          if (first) return reject(listenError(error));
+/** A Resound core with what Deno.serve needs to serve it, on its own port or inside an existing Deno.serve. */
+export interface DenoResound {
+  readonly core: ResoundServer;
+  /** Listens with its own Deno.serve. */
+  listen(options: ListenOptions): Promise<Listener>;
+  /** For your Deno.serve handler: answers `/up`, `/apps/…` and the WebSocket upgrades at `/app/{key}`. */
+  fetch(request: Request): Response | Promise<Response>;
+}
+
+/** Creates a Resound core for Deno. */
+export function createDenoServer(options: ServerOptions): DenoResound {
+  const core = createServer(options);
+  return { core, listen: (listenOptions) => serve(core, listenOptions), fetch: (request) => fetchWith(core, request) };
+}
+
+/** Serves `core` with a new Deno.serve, listening again when the accept loop fails; rejects with a ListenError. */
+export function serve(core: ResoundServer, { host = "0.0.0.0", port, tls = null, onAcceptFailure = defaultAcceptFailure }: ListenOptions): Promise<Listener> {
+  if (tls?.ca !== undefined || tls?.verifyPeer) {
+    return Promise.reject(new ListenError("unsupported", "Deno.serve cannot verify client certificates; remove ca and verify_peer from server.options.tls"));
+  }
+  let key: string | null = null;
+  try {
+    key = tls && plainKey(tls.key, tls.passphrase);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const handler = (request: Request) => fetchWith(core, request);
+  return new Promise((resolve, reject) => {
+    let current: Deno.HttpServer | undefined;
+    let stopped = false;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let delay = RELISTEN_FIRST_MS;
+    let listenedAt = 0;
+    let boundPort = port;
+    const close = async () => {
+      stopped = true;
+      clearTimeout(retry);
+      if (current) await closeGracefully(current);
+    };
+    const listenAgainLater = () => {
+      if (Date.now() - listenedAt > 10 * RELISTEN_MAX_MS) delay = RELISTEN_FIRST_MS; // a new episode
+      retry = setTimeout(() => listenOnce(false), delay);
+      delay = Math.min(delay * 2, RELISTEN_MAX_MS);
+    };
+    // When Deno.serve cannot accept a connection (out of file descriptors: EMFILE) its accept loop ends and
+    // `finished` rejects, which would end the process. Upgraded WebSockets do not depend on that loop, so they
+    // keep running while the listener is opened again on the same port.
+    const listenOnce = (first: boolean) => {
+      try {
+        const server = Deno.serve({
+          hostname: host,
+          port: boundPort,
+          ...(tls && { cert: tls.cert, key: key! }),
+          onListen: ({ port: bound }) => {
+            boundPort = bound;
+            listenedAt = Date.now();
+            if (first) resolve({ port: bound, close });
+          },
+          onError: () => Response.json({ error: "Internal server error." }, { status: 500 }),
+        }, handler);
+        current = server;
+        server.finished.catch((error: unknown) => {
+          if (stopped) return;
           onAcceptFailure(describe(error));
           listenAgainLater();
-        }
-      };
-      serve(true);
-    });
-  },
-});
+        });
+      } catch (error) {
+        if (first) return reject(listenError(error));
+        onAcceptFailure(describe(error));
+        listenAgainLater();
+      }
+    };
+    listenOnce(true);
+  });
+}
+
+function fetchWith(core: ResoundServer, request: Request): Response | Promise<Response> {
+  return core.fetch(request, {
+    upgrade: (session, headers) => {
+      let upgraded;
+      try {
+        // Deno pings idle sockets itself unless idleTimeout is 0; the core's heartbeat owns liveness.
+        upgraded = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
+      } catch {
+        return Response.json({ error: "WebSocket upgrade failed." }, { status: 400 }); // the core checked the handshake
+      }
+      const { socket, response } = upgraded;
+      attach(socket, session);
+      for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+      return response;
+    },
+  });
+}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
 /** Open sockets, so shutdown can let their closing handshakes (4200) finish: Deno.serve's shutdown cuts them with 1001. */
-const open = new Set<WebSocket>();
+const openSockets = new Set<WebSocket>();
 
 async function closeGracefully(server: Deno.HttpServer): Promise<void> {
   const deadline = Date.now() + 3000;
-  while (open.size > 0 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 20));
+  while (openSockets.size > 0 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 20));
   await server.shutdown();
 }
 
@@ -117,12 +142,12 @@ function attach(socket: WebSocket, session: WebSocketSession): void {
     getBufferedAmount: () => socket.bufferedAmount,
   };
   socket.onopen = () => {
-    open.add(socket);
+    openSockets.add(socket);
     session.open(port);
   };
   socket.onmessage = (event: MessageEvent) => session.message(event.data as string | ArrayBuffer);
   socket.onclose = () => {
-    open.delete(socket);
+    openSockets.delete(socket);
     session.closed();
   };
   socket.onerror = () => {};

@@ -1,14 +1,18 @@
-/** @module Node shim: @hono/node-server for HTTP(S), `ws` for WebSocket upgrades. Start with `npm start`. */
+/**
+ * @module Node adapter: serves a Resound core with @hono/node-server for HTTP(S) and `ws` for WebSockets.
+ * `import { createNodeServer } from "resound/node"`; the `resound` command on Node uses it too.
+ */
 
-import { createAdaptorServer } from "@hono/node-server";
+import { createAdaptorServer, getRequestListener } from "@hono/node-server";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import process from "node:process";
-import { main } from "../src/cli/main.ts";
-import { type Listener, ListenError, type TlsMaterial } from "../src/cli/host.ts";
-import type { ResoundServer } from "../src/server.ts";
+import type { Duplex } from "node:stream";
+import { defaultAcceptFailure, type Listener, ListenError, type ListenOptions, type TlsMaterial } from "../src/cli/host.ts";
+import { createServer, type ResoundServer, type ServerOptions } from "../src/server.ts";
 import { createUpgradeListener } from "./node-websocket.ts";
-import { processHost } from "./process-host.ts";
 import { tlsServerOptions } from "./tls-options.ts";
+
+export type { Listener, ListenOptions, TlsMaterial } from "../src/cli/host.ts";
 
 /**
  * Connections that are not WebSockets yet must not be held open for free (slowloris): the request line and headers
@@ -19,39 +23,59 @@ const HTTP_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 30_000, keepAliv
 /** A connection that sends nothing at all is not covered by headersTimeout: an idle socket closes after 10 s (ws clears it on upgrade). */
 const IDLE_SOCKET_MS = 10_000;
 
-await main({
-  ...processHost({ name: "node", version: process.versions.node }),
-  listen(core, { host, port, tls, onAcceptFailure }) {
-    let server;
-    try {
-      server = createServer(core, tls);
-    } catch (error) {
-      // Node checks the certificate, key and passphrase when the server is created.
-      return Promise.reject(new ListenError("tls", error instanceof Error ? error.message : String(error)));
-    }
-    server.on("upgrade", createUpgradeListener(core));
-    server.setTimeout(IDLE_SOCKET_MS);
-    return new Promise<Listener>((resolve, reject) => {
-      server.once("error", (error: NodeJS.ErrnoException) => reject(listenError(error)));
-      server.listen(port, host, () => {
-        // Past listening, an error event is a failed accept (EMFILE when libuv's reserve descriptor is gone too):
-        // reported, not fatal. Without a listener Node would throw it and end the process.
-        server.on("error", (error: Error) => onAcceptFailure(error.message));
-        const address = server.address();
-        resolve({
-          port: typeof address === "object" && address ? address.port : port,
-          close: () =>
-            new Promise<void>((done) => {
-              server.close(() => done());
-              if ("closeIdleConnections" in server) server.closeIdleConnections();
-            }),
-        });
+/** A Resound core with what a Node program needs to serve it, on its own port or inside an existing server. */
+export interface NodeResound {
+  readonly core: ResoundServer;
+  /** Listens on its own HTTP(S) server. */
+  listen(options: ListenOptions): Promise<Listener>;
+  /** For an existing `http.Server`: `server.on("request", …)` for `/up` and `/apps/…` (or route them to it yourself). */
+  readonly requestListener: (request: IncomingMessage, response: ServerResponse) => void;
+  /** For an existing `http.Server`: `server.on("upgrade", …)` for the WebSockets at `/app/{key}`. */
+  readonly upgradeListener: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+}
+
+/** Creates a Resound core for Node. */
+export function createNodeServer(options: ServerOptions): NodeResound {
+  const core = createServer(options);
+  return {
+    core,
+    listen: (listenOptions) => serve(core, listenOptions),
+    requestListener: getRequestListener((request) => core.fetch(request)),
+    upgradeListener: createUpgradeListener(core),
+  };
+}
+
+/** Serves `core` on a new HTTP(S) server; rejects with a ListenError. */
+export function serve(core: ResoundServer, { host = "0.0.0.0", port, tls = null, onAcceptFailure = defaultAcceptFailure }: ListenOptions): Promise<Listener> {
+  let server;
+  try {
+    server = createHttpServer(core, tls);
+  } catch (error) {
+    // Node checks the certificate, key and passphrase when the server is created.
+    return Promise.reject(new ListenError("tls", error instanceof Error ? error.message : String(error)));
+  }
+  server.on("upgrade", createUpgradeListener(core));
+  server.setTimeout(IDLE_SOCKET_MS);
+  return new Promise<Listener>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => reject(listenError(error)));
+    server.listen(port, host, () => {
+      // Past listening, an error event is a failed accept (EMFILE when libuv's reserve descriptor is gone too):
+      // reported, not fatal. Without a listener Node would throw it and end the process.
+      server.on("error", (error: Error) => onAcceptFailure(error.message));
+      const address = server.address();
+      resolve({
+        port: typeof address === "object" && address ? address.port : port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            if ("closeIdleConnections" in server) server.closeIdleConnections();
+          }),
       });
     });
-  },
-});
+  });
+}
 
-function createServer(core: ResoundServer, tls: TlsMaterial | null) {
+function createHttpServer(core: ResoundServer, tls: TlsMaterial | null) {
   return tls
     ? createAdaptorServer({
       fetch: (request) => core.fetch(request),

@@ -6,7 +6,7 @@ import process from "node:process";
 import type { Host } from "../src/cli/host.ts";
 
 /** Everything but `listen`, from the process. */
-export function processHost(runtime: Host["runtime"]): Omit<Host, "listen"> {
+export function processHost(runtime: Host["runtime"]): Omit<Host, "listen" | "command"> {
   return {
     runtime,
     argv: process.argv.slice(2),

@@ -8,8 +8,9 @@ export const SUITE_SCENARIOS: readonly SuiteScenario[] = ["fanout", "publish", "
 /** load.ts arguments (besides target and credentials) per scenario. */
 const FULL: Record<SuiteScenario, string[]> = {
   fanout: ["--scenario", "fanout", "--subscribers", "5000", "--events", "100", "--back-to-back"],
-  // The cost of one signed POST /events (keep-alive, one at a time): CPU per delivery is CPU per publish here.
-  publish: ["--scenario", "fanout", "--subscribers", "1", "--events", "3000", "--back-to-back"],
+  // The cost of one signed POST /events (keep-alive, one at a time): CPU per delivery is CPU per publish here. Enough
+  // publishes that start-up and JIT warm-up (a few thousand publishes' worth) do not dominate.
+  publish: ["--scenario", "fanout", "--subscribers", "1", "--events", "20000", "--back-to-back"],
   channels: ["--scenario", "channels", "--subscribers", "10000", "--channels", "1000", "--events", "10000", "--batch", "10", "--back-to-back"],
   "presence-storm": ["--scenario", "presence-storm", "--subscribers", "1000", "--rounds", "3"],
   "client-events": ["--scenario", "client-events", "--subscribers", "1000", "--events", "20", "--rate", "2000"],

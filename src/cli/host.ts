@@ -18,14 +18,23 @@ export interface TlsMaterial {
 
 /** Where and how to listen. */
 export interface ListenOptions {
-  readonly host: string;
+  /** Address to listen on (default 0.0.0.0). */
+  readonly host?: string;
+  /** Port to listen on; 0 picks a free one (see {@link Listener.port}). */
   readonly port: number;
-  readonly tls: TlsMaterial | null;
+  /** Serve wss/https with this certificate (default: plain ws/http). */
+  readonly tls?: TlsMaterial | null;
   /**
    * The runtime failed to accept connections after listening (typically out of file descriptors). The shim keeps
-   * serving (Deno: listens again) and reports the failure here rather than letting it end the process.
+   * serving (Deno: listens again) and reports the failure here rather than letting it end the process (default:
+   * a console warning).
    */
-  readonly onAcceptFailure: (message: string) => void;
+  readonly onAcceptFailure?: (message: string) => void;
+}
+
+/** Where a shim reports accept failures when the embedder gave no handler. */
+export function defaultAcceptFailure(message: string): void {
+  console.warn(`Resound: accepting a connection failed: ${message}`);
 }
 
 /** A listening server. */
@@ -62,6 +71,8 @@ export interface Host {
   printError(line: string): void;
   /** Native topic pub/sub for channel fan-out, when the runtime has it (Bun). */
   readonly topics?: Topics<Connection>;
+  /** How the user started the server, for --help ("resound", "npm start --", …). */
+  readonly command: string;
   /** Serves `core`; throws ListenError. */
   listen(core: ResoundServer, options: ListenOptions): Promise<Listener>;
   /** Whether the process can open one more file now (false at the open-files limit); runs once a second. */

@@ -26,7 +26,7 @@ export async function main(host: Host): Promise<void> {
   let tls: TlsChoice;
   try {
     flags = parseArgs(host.argv);
-    if (flags["help"]) return finish(host, 0, helpText(`${host.runtime.name === "node" ? "npm" : host.runtime.name} start --`));
+    if (flags["help"]) return finish(host, 0, helpText(host.command));
     if (flags["version"]) return finish(host, 0, `Resound ${VERSION}`);
     config = loadConfig({ flags, env: host.env, cwd: host.cwd, readTextFile: (path) => host.readTextFile(path) });
     tls = chooseTls(config, host);

@@ -12,21 +12,23 @@ import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 type Keyed = ReturnType<typeof hmac.create>;
 
 /**
- * An HMAC per secret with the key already absorbed; each signature clones it, which skips hashing the two key
- * blocks again. Secrets are the configured apps', so this stays small; the cap is a guard, not an eviction policy.
+ * Per secret, an HMAC with the key already absorbed, and a scratch HMAC each signature copies it into: that skips
+ * hashing the two key blocks again and allocates no hash state per call (signing is synchronous, so one scratch per
+ * secret is never in use twice). Secrets are the configured apps', so this stays small; the cap is only a guard.
  */
-const keyed = new Map<string, Keyed>();
+const keyed = new Map<string, { base: Keyed; scratch: Keyed }>();
 const MAX_KEYED = 256;
 
 /** HMAC-SHA256 of a UTF-8 message as lowercase hex. */
 export function hmacSha256Hex(secret: string, message: string): string {
-  let base = keyed.get(secret);
-  if (!base) {
+  let entry = keyed.get(secret);
+  if (!entry) {
     if (keyed.size >= MAX_KEYED) keyed.clear();
-    base = hmac.create(sha256, utf8ToBytes(secret));
-    keyed.set(secret, base);
+    const key = utf8ToBytes(secret);
+    entry = { base: hmac.create(sha256, key), scratch: hmac.create(sha256, key) };
+    keyed.set(secret, entry);
   }
-  return bytesToHex(base.clone().update(utf8ToBytes(message)).digest());
+  return bytesToHex(entry.base._cloneInto(entry.scratch).update(utf8ToBytes(message)).digest());
 }
 
 /** MD5 of bytes as lowercase hex. */

@@ -15,6 +15,7 @@ function fakeHost(listen: Host["listen"], env: Record<string, string> = APP_ENV,
   let signal: (() => void) | undefined;
   const host: Host = {
     runtime: { name: "node", version: "test" },
+    command: "resound",
     argv,
     env,
     cwd: "/nowhere",

@@ -1,0 +1,16 @@
+/** @module The command on Bun (`resound` under `bunx --bun`, `bun run start`): the CLI with the Bun adapter. */
+
+import { main } from "../src/cli/main.ts";
+import { BunTopics, serve } from "./bun.ts";
+import { processHost } from "./process-host.ts";
+
+/** Runs the CLI; `command` is how the user started it, for --help. */
+export function start(command: string): Promise<void> {
+  const topics = new BunTopics();
+  return main({
+    ...processHost({ name: "bun", version: Bun.version }),
+    command,
+    topics,
+    listen: (core, options) => serve(core, topics, options),
+  });
+}
