@@ -2,7 +2,7 @@
 
 import { main } from "../src/cli/main.ts";
 import { BunTopics, serve } from "./bun.ts";
-import { processHost } from "./process-host.ts";
+import { isEntryModule, processHost } from "./process-host.ts";
 
 /** Runs the CLI; `command` is how the user started it, for --help. */
 export function start(command: string): Promise<void> {
@@ -14,3 +14,6 @@ export function start(command: string): Promise<void> {
     listen: (core, options) => serve(core, topics, options),
   });
 }
+
+// Run directly (`bun runtimes/cli-bun.ts`, as the benchmarks do): start at once.
+if (isEntryModule(import.meta.url)) await start("bun run start");

@@ -1,8 +1,9 @@
 /** @module The parts of the CLI Host that Node, Bun and Deno share: they all provide `process` and `node:fs`. */
 
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import process from "node:process";
+import { pathToFileURL } from "node:url";
 import type { Host } from "../src/cli/host.ts";
 
 /** Everything but `listen`, from the process. */
@@ -56,4 +57,15 @@ export function processHost(runtime: Host["runtime"]): Omit<Host, "listen" | "co
     },
     exit: (code) => process.exit(code),
   };
+}
+
+/** Whether the module at `url` is the script this process was started with (Node 20 has no import.meta.main). */
+export function isEntryModule(url: string): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return pathToFileURL(realpathSync(script)).href === url;
+  } catch {
+    return false;
+  }
 }

@@ -1,10 +1,12 @@
-/** Entry of `npm start` and `bun run start` (bunfig.toml makes Bun run `node` scripts): loads this runtime's shim. */
+/** Entry of `npm start` and `bun run start` in the checkout (bunfig.toml makes Bun run `node` scripts): this runtime's CLI. */
 
 if (typeof globalThis.Bun !== "undefined") {
-  await import("./bun.ts");
+  const { start } = await import("./cli-bun.ts");
+  await start("bun run start");
 } else {
   // Node runs TypeScript through tsx, registered in-process so signals and exit codes stay with this process.
   const { register } = await import("tsx/esm/api");
   register();
-  await import("./node.ts");
+  const { start } = await import("./cli-node.ts");
+  await start("npm start --");
 }

@@ -37,12 +37,12 @@ export function serverCommand(kind: ServerKind, runtime: Runtime, port: number):
   const floor = ["127.0.0.1", String(port)];
   switch (runtime) {
     case "node":
-      return [process.execPath, "--import", "tsx", ...(kind === "resound" ? ["runtimes/node.ts", ...flags] : ["bench/floor/node.ts", ...floor])];
+      return [process.execPath, "--import", "tsx", ...(kind === "resound" ? ["runtimes/cli-node.ts", ...flags] : ["bench/floor/node.ts", ...floor])];
     case "bun":
-      return [join(BIN, "bun"), ...(kind === "resound" ? ["runtimes/bun.ts", ...flags] : ["bench/floor/bun.ts", ...floor])];
+      return [join(BIN, "bun"), ...(kind === "resound" ? ["runtimes/cli-bun.ts", ...flags] : ["bench/floor/bun.ts", ...floor])];
     case "deno":
       return kind === "resound"
-        ? [join(BIN, "deno"), "run", "--allow-net", "--allow-read", "--allow-write", "--allow-env", "--allow-sys", "runtimes/deno.ts", ...flags]
+        ? [join(BIN, "deno"), "run", "--allow-net", "--allow-read", "--allow-write", "--allow-env", "--allow-sys", "runtimes/cli-deno.ts", ...flags]
         : [join(BIN, "deno"), "run", "--allow-net", "bench/floor/deno.ts", ...floor];
   }
 }
