@@ -99,16 +99,21 @@ export async function startServer(runtime: RuntimeName, options: StartOptions = 
 
 /** Runs the CLI with exactly `args`; for tests of startup errors, --help and the like. */
 export function runCli(runtime: RuntimeName, args: string[], options: Omit<StartOptions, "args" | "port"> = {}): Omit<RunningServer, "port"> {
-  const cwd = options.cwd ?? tempDir();
   const started = startCommand(runtime, args);
-  const { command, args: fullArgs } = options.fileLimit === undefined
-    ? started
-    : { command: "bash", args: ["-c", `ulimit -n ${options.fileLimit} && exec "$@"`, "bash", started.command, ...started.args] };
+  return runCommand(started.command, started.args, options);
+}
+
+/** Runs any command as a user would in `options.cwd` (a fresh temp dir by default), in its own process group. */
+export function runCommand(command: string, commandArgs: string[], options: Omit<StartOptions, "args" | "port"> = {}): Omit<RunningServer, "port"> {
+  const cwd = options.cwd ?? tempDir();
+  const { command: program, args: fullArgs } = options.fileLimit === undefined
+    ? { command, args: commandArgs }
+    : { command: "bash", args: ["-c", `ulimit -n ${options.fileLimit} && exec "$@"`, "bash", command, ...commandArgs] };
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && !/^(REVERB_|REDIS_|APP_ENV$|INIT_CWD$)/.test(key)) env[key] = value;
   }
-  const child = spawn(command, fullArgs, {
+  const child = spawn(program, fullArgs, {
     cwd,
     // A fresh config directory, so a development app is never written into the real ~/.config.
     env: { ...env, INIT_CWD: cwd, NO_COLOR: "1", XDG_CONFIG_HOME: join(cwd, ".config"), ...options.env },
