@@ -1,0 +1,106 @@
+/**
+ * @module Lifecycle events: the one place where everything that watches the server (metrics, the --debug stream,
+ * embedders, later webhooks and the dashboard) learns what happens. Named after Reverb's events (ChannelCreated,
+ * ChannelRemoved, ConnectionPruned, MessageReceived, MessageSent). Emitting costs a property check when nobody
+ * listens, so the hot paths ask `wants(name)` before they build a payload.
+ */
+
+import type { App } from "../apps/app.ts";
+
+/** Every event and its payload. Events describe this node (a cluster's nodes each emit their own). */
+export interface LifecycleEvents {
+  /** A client connected and got pusher:connection_established. */
+  connectionOpened: { readonly app: App; readonly socketId: string; readonly origin: string | null };
+  /** A connection went away, whoever closed it; `code` is the close code the server sent, if it closed it. */
+  connectionClosed: { readonly app: App; readonly socketId: string; readonly code: number | undefined };
+  /** The heartbeat gave up on a silent connection (4201), just before it is closed. */
+  connectionPruned: { readonly app: App; readonly socketId: string };
+  /** A slow client went past max_backlog_bytes (4100), just before it is closed. */
+  overCapacity: { readonly app: App; readonly socketId: string; readonly unsentBytes: number };
+  /** A connection was refused messages by the rate limit (4301). */
+  rateLimited: { readonly app: App; readonly socketId: string };
+  /** A `pusher:error` was sent to a connection. */
+  errorSent: { readonly app: App | undefined; readonly socketId: string; readonly code: number; readonly message: string };
+  /** A channel got its first subscriber on this node. */
+  channelCreated: { readonly app: App; readonly channel: string };
+  /** A channel lost its last subscriber on this node. */
+  channelRemoved: { readonly app: App; readonly channel: string };
+  /** A connection subscribed to a channel (`userId` on presence channels). */
+  subscribed: { readonly app: App; readonly socketId: string; readonly channel: string; readonly userId: string | number | undefined };
+  /** A connection left a channel (unsubscribe or disconnect). */
+  unsubscribed: { readonly app: App; readonly socketId: string; readonly channel: string };
+  /** A user's first socket on this node joined a presence channel. */
+  memberAdded: { readonly app: App; readonly channel: string; readonly userId: string | number };
+  /** A user's last socket on this node left a presence channel. */
+  memberRemoved: { readonly app: App; readonly channel: string; readonly userId: string | number };
+  /** A data message arrived from a client (`bytes` as received). */
+  messageReceived: { readonly app: App; readonly socketId: string; readonly text: string; readonly bytes: number };
+  /**
+   * A frame was queued for `count` connections (1 for a reply, every recipient for a broadcast); `bytes` is the
+   * frame's UTF-8 size, so `count * bytes` went out. `channel` is set for broadcasts.
+   */
+  messageSent: { readonly app: App; readonly frame: string; readonly count: number; readonly bytes: number; readonly channel: string | undefined };
+  /** A client event was relayed (by a connection of this node). */
+  clientEvent: { readonly app: App; readonly socketId: string; readonly channel: string; readonly event: string };
+  /** An event was published through the HTTP API of this node. */
+  apiEvent: { readonly app: App; readonly name: string; readonly channels: readonly string[]; readonly data: string; readonly socketId: string | undefined };
+  /** An HTTP request was answered (`route` is the matched route pattern, or "unmatched"). */
+  httpRequest: { readonly app: App | undefined; readonly method: string; readonly route: string; readonly status: number };
+}
+
+export type LifecycleEventName = keyof LifecycleEvents;
+export type LifecycleListener<K extends LifecycleEventName> = (event: LifecycleEvents[K]) => void;
+
+/** A typed event emitter; a listener that throws is reported once (through `onListenerError`), never breaks the server. */
+export class Lifecycle {
+  private readonly listeners: { [K in LifecycleEventName]?: Array<LifecycleListener<K>> } = {};
+  private readonly onListenerError: (name: LifecycleEventName, error: unknown) => void;
+
+  constructor(onListenerError: (name: LifecycleEventName, error: unknown) => void = () => {}) {
+    this.onListenerError = onListenerError;
+  }
+
+  /** Calls `listener` for every `name` event until the returned function is called. */
+  on<K extends LifecycleEventName>(name: K, listener: LifecycleListener<K>): () => void {
+    const list = (this.listeners[name] ??= []) as Array<LifecycleListener<K>>;
+    list.push(listener);
+    return () => {
+      const index = list.indexOf(listener);
+      if (index >= 0) list.splice(index, 1);
+      if (list.length === 0) delete this.listeners[name];
+    };
+  }
+
+  /** Whether anyone listens to `name` (check it before building a payload on a hot path). */
+  wants(name: LifecycleEventName): boolean {
+    return this.listeners[name] !== undefined;
+  }
+
+  emit<K extends LifecycleEventName>(name: K, event: LifecycleEvents[K]): void {
+    const list = this.listeners[name] as Array<LifecycleListener<K>> | undefined;
+    if (!list) return;
+    for (const listener of list.length === 1 ? list : [...list]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.onListenerError(name, error);
+      }
+    }
+  }
+}
+
+/** The UTF-8 size of a string, without encoding it (frames are mostly ASCII). */
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // a surrogate pair: 4 bytes for its 2 units
+      i++;
+    } else bytes += 2; // any other unit, a lone surrogate included (encoded as U+FFFD): 3 bytes
+
+  }
+  return bytes;
+}
