@@ -6,7 +6,8 @@ import { PresenceRoster } from "./presence.ts";
 
 /** What a channel needs from a subscriber: a way to receive frames, and a check of its unsent data. */
 export interface Subscriber extends BacklogSubject {
-  send(frame: string): void;
+  /** Queues a frame of a broadcast (the channel reports the broadcast as a whole). */
+  deliver(frame: string): void;
 }
 
 /** One socket's membership of a channel. */
@@ -55,17 +56,20 @@ export class Channel<S extends Subscriber = Subscriber> {
   }
 
   /**
-   * Sends one already-encoded frame to every subscriber but `except`; never awaits. Each subscriber's send checks
-   * its own backlog; native topic fan-out is checked in bulk (see PublishMeter).
+   * Sends one already-encoded frame to every subscriber but `except`; never awaits. Each subscriber's delivery
+   * checks its own backlog; native topic fan-out is checked in bulk (see PublishMeter). Returns how many
+   * subscribers the frame was sent to.
    */
-  broadcast(frame: string, except?: S): void {
+  broadcast(frame: string, except?: S): number {
+    const recipients = this.subscribers.size - (except !== undefined && this.subscribers.has(except) ? 1 : 0);
     const topics = this.topics;
     if (!topics) {
       for (const subscriber of this.subscribers.keys()) {
-        if (subscriber !== except) subscriber.send(frame);
+        if (subscriber !== except) subscriber.deliver(frame);
       }
-      return;
+      return recipients;
     }
+    if (recipients === 0) return 0;
     const meter = this.meter!;
     meter.bytes += frame.length;
     if (topics.publish(this.topic, frame, except)) {
@@ -74,6 +78,7 @@ export class Channel<S extends Subscriber = Subscriber> {
     } else if (meter.bytes - this.checkedAt > meter.slack) {
       this.closeSlowSubscribers();
     }
+    return recipients;
   }
 
   /** Checks every subscriber's unsent data (closing those over the limit with 4100) and restarts the meter span. */

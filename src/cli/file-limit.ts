@@ -4,6 +4,7 @@
  * most once a minute with the fix, instead of a stack trace per refused client.
  */
 
+import type { Lifecycle } from "../events/lifecycle.ts";
 import type { Clock, StopTimer } from "../support/clock.ts";
 import type { Logger } from "../support/logger.ts";
 
@@ -20,23 +21,23 @@ export function isFileLimitError(message: string): boolean {
   return /EMFILE|ENFILE|too many open files|os error 2[34]\b/i.test(message);
 }
 
-/** Counts and reports the process running out of file descriptors. */
+/** Reports the process running out of file descriptors: a fileLimitReached event each time, a warning a minute. */
 export class FileLimitWatch {
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly counters: { fileLimit: number };
+  private readonly events: Lifecycle;
   private sinceWarning = 0;
   private warnedAt = -Infinity;
 
-  constructor(clock: Clock, logger: Logger, counters: { fileLimit: number }) {
+  constructor(clock: Clock, logger: Logger, events: Lifecycle) {
     this.clock = clock;
     this.logger = logger;
-    this.counters = counters;
+    this.events = events;
   }
 
   /** The limit was hit once (a probe failed, or the runtime could not accept a connection). */
   report(): void {
-    this.counters.fileLimit++;
+    this.events.emit("fileLimitReached", {});
     this.sinceWarning++;
     const now = this.clock.now();
     if (now - this.warnedAt < FILE_LIMIT_LOG_MS) return;

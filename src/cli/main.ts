@@ -15,6 +15,7 @@ import { chooseTls, type TlsChoice } from "./tls.ts";
 import { type DevelopmentApp, developmentApp, developmentAppFile } from "./development-app.ts";
 import { secureRandomInt } from "../support/random.ts";
 import { FileLimitWatch, isFileLimitError } from "./file-limit.ts";
+import { attachDebugLog } from "./debug-log.ts";
 
 /** How long shutdown may take before the process exits anyway (pusher-js clients will already have reconnected). */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -57,7 +58,8 @@ export async function main(host: Host): Promise<void> {
     ...(host.topics && { topics: host.topics }),
     ...(cluster && { createBroker: cluster.createBroker }),
   });
-  const fileLimit = new FileLimitWatch(systemClock, logger, core.hub.counters);
+  if (config.debug) attachDebugLog(core.hub.events, logger);
+  const fileLimit = new FileLimitWatch(systemClock, logger, core.hub.events);
   const onAcceptFailure = (message: string) => {
     if (isFileLimitError(message)) fileLimit.report();
     else logger.error(`Accepting a connection failed: ${message}`);

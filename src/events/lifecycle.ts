@@ -37,15 +37,24 @@ export interface LifecycleEvents {
   messageReceived: { readonly app: App; readonly socketId: string; readonly text: string; readonly bytes: number };
   /**
    * A frame was queued for `count` connections (1 for a reply, every recipient for a broadcast); `bytes` is the
-   * frame's UTF-8 size, so `count * bytes` went out. `channel` is set for broadcasts.
+   * frame's UTF-8 size, so `count * bytes` went out. `channel` is set for broadcasts, `socketId` for replies.
    */
-  messageSent: { readonly app: App; readonly frame: string; readonly count: number; readonly bytes: number; readonly channel: string | undefined };
+  messageSent: {
+    readonly app: App;
+    readonly frame: string;
+    readonly count: number;
+    readonly bytes: number;
+    readonly channel: string | undefined;
+    readonly socketId: string | undefined;
+  };
   /** A client event was relayed (by a connection of this node). */
   clientEvent: { readonly app: App; readonly socketId: string; readonly channel: string; readonly event: string };
   /** An event was published through the HTTP API of this node. */
   apiEvent: { readonly app: App; readonly name: string; readonly channels: readonly string[]; readonly data: string; readonly socketId: string | undefined };
   /** An HTTP request was answered (`route` is the matched route pattern, or "unmatched"). */
   httpRequest: { readonly app: App | undefined; readonly method: string; readonly route: string; readonly status: number };
+  /** The process could not open one more file (new connections are refused until some close). */
+  fileLimitReached: Record<string, never>;
 }
 
 export type LifecycleEventName = keyof LifecycleEvents;

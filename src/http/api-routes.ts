@@ -8,18 +8,25 @@ import type { Broker } from "../scaling/broker.ts";
 import { BatchBody, parseBody, parseEventBody } from "./api-schemas.ts";
 import { channelAttributes, parseInfo } from "./channel-info.ts";
 import type { HttpEnv } from "./http-env.ts";
+import type { Lifecycle } from "../events/lifecycle.ts";
+import type { ApiEvent } from "../protocol/hub.ts";
 import { emptyRecord } from "../support/keyed-record.ts";
 
 type ApiEnv = HttpEnv & { Variables: { app: App; body: Uint8Array } };
 type Handler = (c: Context<ApiEnv>) => Promise<Response>;
 
 /** The API routes, each behind `authenticate`; a known path with the wrong method answers 405 before any auth. */
-export function createApiRoutes(broker: Broker, authenticate: MiddlewareHandler<ApiEnv>): Hono<ApiEnv> {
+export function createApiRoutes(broker: Broker, authenticate: MiddlewareHandler<ApiEnv>, events: Lifecycle): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>();
+  const published = (app: App, event: ApiEvent) => {
+    if (events.wants("apiEvent")) events.emit("apiEvent", { app, name: event.name, channels: event.channels, data: event.data, socketId: event.socketId });
+  };
   const routes: Array<[method: "GET" | "POST", path: string, handler: Handler]> = [
     ["POST", "/events", async (c) => {
       const event = parseEventBody(c.var.body);
-      await broker.publish(c.var.app, { name: event.name, data: event.data, channels: event.channels, socketId: event.socket_id });
+      const apiEvent = { name: event.name, data: event.data, channels: event.channels, socketId: event.socket_id };
+      await broker.publish(c.var.app, apiEvent);
+      published(c.var.app, apiEvent);
       if (event.info === undefined) return c.json({});
       const requested = parseInfo(event.info);
       const channels = emptyRecord<unknown>(); // channel names are the client's: `__proto__` too
@@ -32,7 +39,9 @@ export function createApiRoutes(broker: Broker, authenticate: MiddlewareHandler<
     ["POST", "/batch_events", async (c) => {
       const { batch } = parseBody(BatchBody, c.var.body);
       for (const item of batch) {
-        await broker.publish(c.var.app, { name: item.name, data: item.data, channels: [item.channel], socketId: item.socket_id });
+        const apiEvent = { name: item.name, data: item.data, channels: [item.channel], socketId: item.socket_id };
+        await broker.publish(c.var.app, apiEvent);
+        published(c.var.app, apiEvent);
       }
       if (!batch.some((item) => item.info !== undefined)) return c.json({ batch: [] });
       const results = [];

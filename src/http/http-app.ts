@@ -1,6 +1,7 @@
 /** @module The Hono app: /up, the WebSocket route /app/{key}, the API under /apps/{appId}, JSON errors everywhere. */
 
 import { Hono, type MiddlewareHandler } from "hono";
+import { routePath } from "hono/route";
 import type { App } from "../apps/app.ts";
 import type { AppRegistry } from "../apps/app-registry.ts";
 import { ApiError } from "../errors.ts";
@@ -64,6 +65,16 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
     const host = c.req.header("host");
     if (host !== undefined && !VALID_HOST.test(host)) return c.json({ error: "Malformed Host header." }, 400);
     await next();
+    if (hub.events.wants("httpRequest")) {
+      // The route pattern, not the path: bounded, whatever clients request. Only the catch-all "*" matched: a 404.
+      const route = routePath(c, -1);
+      hub.events.emit("httpRequest", {
+        app: c.get("app"),
+        method: c.req.method,
+        route: route === "*" || route === "/*" ? "unmatched" : route,
+        status: c.get("upgraded") ? 101 : c.res.status,
+      });
+    }
   });
 
   app.get(`${prefix}/up`, (c) => c.json({ health: "OK" }));
@@ -78,7 +89,10 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
     if (problem) return c.json({ error: `Invalid WebSocket handshake: ${problem}.` }, 400);
     if (!upgrade) return notWebSocket();
     const session = hub.session(c.req.param("appKey"), c.req.header("origin") ?? null);
-    return upgrade(session, HANDSHAKE_HEADERS);
+    if (session.app) c.set("app", session.app);
+    const response = upgrade(session, HANDSHAKE_HEADERS);
+    c.set("upgraded", response.status < 300);
+    return response;
   });
   app.all(`${prefix}/app/:appKey`, (c) => c.json({ error: "Method not allowed." }, 405, { Allow: "GET" }));
 
@@ -104,7 +118,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
     c.set("body", body);
     await next();
   };
-  app.route(`${prefix}/apps/:appId`, createApiRoutes(broker, authenticate));
+  app.route(`${prefix}/apps/:appId`, createApiRoutes(broker, authenticate, hub.events));
 
   app.notFound((c) => c.json({ error: "Not found." }, 404));
   // An unexpected error is a bug worth a stack trace, but one a client can repeat at will: one report a minute.

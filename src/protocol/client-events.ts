@@ -35,6 +35,8 @@ export function handleClientEvent(
   if (app.acceptClientEventsFrom === "members" && !membership) throw new PusherError("notAMember");
 
   const relayed = clientEvent(event, name, rawMember(text, "data"), membership?.userId);
-  connection.hub.deliver(state, name, relayed, connection);
-  connection.hub.cluster.clientEvent(app.id, name, relayed, connection.socketId);
+  const hub = connection.hub;
+  hub.deliver(state, name, relayed, connection);
+  hub.cluster.clientEvent(app.id, name, relayed, connection.socketId);
+  if (hub.events.wants("clientEvent")) hub.events.emit("clientEvent", { app, socketId: connection.socketId, channel: name, event });
 }

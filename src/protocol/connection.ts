@@ -6,6 +6,7 @@ import { DEFAULT_APP } from "../config/config.ts";
 import { PUSHER_ERRORS, PusherError, type PusherErrorName } from "../errors.ts";
 import { allowMessage } from "../limits/rate-limit.ts";
 import { connectionEstablished, errorFrame } from "./frames.ts";
+import { utf8Length } from "../events/lifecycle.ts";
 import { handleMessage } from "./handle-message.ts";
 import type { AppState, Hub } from "./hub.ts";
 import { isOriginAllowed } from "./origin.ts";
@@ -45,6 +46,8 @@ export class Connection implements WebSocketSession, Subscriber {
   windowStartedAt = 0;
   messagesInWindow = 0;
   isClosed = false;
+  /** The close code the server sent, when it closed the connection itself. */
+  private closeCode: number | undefined;
 
   constructor(hub: Hub, app: App | undefined, origin: string | null) {
     this.hub = hub;
@@ -65,7 +68,8 @@ export class Connection implements WebSocketSession, Subscriber {
     this.socketId = this.hub.register(this, state);
     this.lastSeenAt = this.hub.clock.now();
     this.send(connectionEstablished(this.socketId, app.activityTimeout));
-    this.hub.logger.debug("Connection Established", this.socketId);
+    const events = this.hub.events;
+    if (events.wants("connectionOpened")) events.emit("connectionOpened", { app, socketId: this.socketId, origin: this.origin });
   }
 
   message(data: string | ArrayBuffer | ArrayBufferView): void {
@@ -78,8 +82,13 @@ export class Connection implements WebSocketSession, Subscriber {
     }
     const now = this.hub.clock.now();
     this.touch(now);
-    if (this.hub.logger.debugEnabled) this.hub.logger.debug("Message Received", `${this.socketId} ${text}`);
+    const events = this.hub.events;
+    if (events.wants("messageReceived")) {
+      const bytes = typeof data === "string" ? utf8Length(text) : data.byteLength;
+      events.emit("messageReceived", { app, socketId: this.socketId, text, bytes });
+    }
     if (app.rateLimiting && !allowMessage(this, app.rateLimiting, now)) {
+      if (events.wants("rateLimited")) events.emit("rateLimited", { app, socketId: this.socketId });
       return this.fail("rateLimited", app.rateLimiting.terminateOnLimit);
     }
     try {
@@ -101,12 +110,25 @@ export class Connection implements WebSocketSession, Subscriber {
     if (this.isClosed) return;
     this.isClosed = true;
     for (const channel of [...this.channels.values()]) leaveChannel(this, channel);
-    if (this.state) this.hub.unregister(this, this.state);
-    this.hub.logger.debug("Connection Closed", this.socketId);
+    const state = this.state;
+    if (!state) return; // refused at open: it never counted as a connection
+    this.hub.unregister(this, state);
+    const events = this.hub.events;
+    if (events.wants("connectionClosed")) events.emit("connectionClosed", { app: state.app, socketId: this.socketId, code: this.closeCode });
+  }
+
+  /** Sends a frame to this connection alone (a reply, an error, a ping) and reports it as sent. */
+  send(frame: string): void {
+    if (this.isClosed || !this.socket) return;
+    this.deliver(frame);
+    const events = this.hub.events;
+    if (this.app && events.wants("messageSent")) {
+      events.emit("messageSent", { app: this.app, frame, count: 1, bytes: utf8Length(frame), channel: undefined, socketId: this.socketId });
+    }
   }
 
   /** Queues a frame; a client that has stopped reading is closed with 4100 once its unsent data passes the limit. */
-  send(frame: string): void {
+  deliver(frame: string): void {
     const socket = this.socket;
     if (this.isClosed || !socket) return;
     socket.send(frame);
@@ -124,11 +146,10 @@ export class Connection implements WebSocketSession, Subscriber {
   overCapacity(): void {
     const socket = this.socket;
     if (this.isClosed || !socket) return;
-    this.hub.counters.overCapacity++;
-    this.hub.logger.debug(
-      "Over Capacity",
-      `${this.socketId} has ${socket.getBufferedAmount()} unsent bytes (max_backlog_bytes ${this.maxBacklog}); closing with 4100`,
-    );
+    const events = this.hub.events;
+    if (this.app && events.wants("overCapacity")) {
+      events.emit("overCapacity", { app: this.app, socketId: this.socketId, unsentBytes: socket.getBufferedAmount() });
+    }
     socket.send(errorFrame("overCapacity"));
     const { code, message } = PUSHER_ERRORS.overCapacity;
     this.close(code, message);
@@ -136,14 +157,18 @@ export class Connection implements WebSocketSession, Subscriber {
 
   /** Sends the error frame; for fatal errors (or when `terminate`), then closes with the error's code. */
   fail(name: PusherErrorName, terminate = false, detail?: string): void {
-    this.send(errorFrame(name, detail));
     const { code, message, close } = PUSHER_ERRORS[name];
+    if (this.isClosed) return;
+    const events = this.hub.events;
+    if (events.wants("errorSent")) events.emit("errorSent", { app: this.app, socketId: this.socketId, code, message: detail ?? message });
+    this.send(errorFrame(name, detail));
     if (close || terminate) this.close(code, message);
   }
 
   /** Server-initiated close: the socket is told to close and the connection is cleaned up at once. */
   close(code: number, reason: string): void {
     if (this.isClosed) return;
+    this.closeCode = code;
     this.socket?.close(code, reason);
     this.closed();
   }

@@ -9,7 +9,10 @@ export function sweepHeartbeats(hub: Hub, now: number): void {
     const interval = state.app.pingInterval * 1000;
     for (const connection of state.connections.values()) {
       if (connection.pingedAt !== 0) {
-        if (now - connection.pingedAt >= interval) connection.fail("pongTimeout");
+        if (now - connection.pingedAt >= interval) {
+          if (hub.events.wants("connectionPruned")) hub.events.emit("connectionPruned", { app: state.app, socketId: connection.socketId });
+          connection.fail("pongTimeout");
+        }
       } else if (now - connection.lastSeenAt >= interval) {
         connection.pingedAt = now;
         if (connection.usesControlFrames) connection.socket?.ping();

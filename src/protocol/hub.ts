@@ -2,7 +2,7 @@
 
 import type { App } from "../apps/app.ts";
 import type { AppRegistry } from "../apps/app-registry.ts";
-import type { Topics } from "../channels/channel.ts";
+import type { Channel, Topics } from "../channels/channel.ts";
 import { ChannelManager } from "../channels/channel-manager.ts";
 import type { Clock, StopTimer } from "../support/clock.ts";
 import type { Logger } from "../support/logger.ts";
@@ -13,6 +13,8 @@ import { type ClusterPort, SINGLE_NODE } from "./cluster.ts";
 import { channelEvent, memberAdded, memberRemoved } from "./frames.ts";
 import { sweepHeartbeats } from "./heartbeat.ts";
 import { PublishMeter } from "../limits/backlog.ts";
+import { Lifecycle, utf8Length } from "../events/lifecycle.ts";
+import { LogThrottle } from "../support/log-throttle.ts";
 
 /** One app's connections and channels on this node. */
 export class AppState {
@@ -63,13 +65,17 @@ export class Hub {
   private stopHeartbeat: StopTimer | undefined;
   /** The rest of the cluster; a scaling broker replaces it when it starts. */
   cluster: ClusterPort = SINGLE_NODE;
-  /** Running totals of events worth alerting on. */
-  readonly counters = { overCapacity: 0, fileLimit: 0 };
+  /** What happens on this node, for metrics, --debug, webhooks and embedders (see Lifecycle). */
+  readonly events: Lifecycle;
 
   constructor(options: HubOptions) {
     this.apps = options.apps;
     this.clock = options.clock;
     this.logger = options.logger;
+    const throttle = new LogThrottle(options.clock);
+    this.events = new Lifecycle((name, error) =>
+      throttle.log(`listener ${name}`, (heldBack) =>
+        options.logger.error(`A ${name} listener failed${heldBack}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`)));
     this.randomInt = options.randomInt;
     this.topics = options.topics;
   }
@@ -134,7 +140,15 @@ export class Hub {
     if ((channel?.kind ?? channelKind(name)).cache && (channel || this.cluster.occupiedElsewhere(state.app.id, name))) {
       state.channels.cache.set(name, frame);
     }
-    channel?.broadcast(frame, except);
+    if (channel) this.broadcast(state.app, channel, frame, except);
+  }
+
+  /** Sends a frame to a channel's subscribers on this node but `except`, and reports it (messageSent) once. */
+  broadcast(app: App, channel: Channel<Connection>, frame: string, except?: Connection): void {
+    const count = channel.broadcast(frame, except);
+    if (count > 0 && this.events.wants("messageSent")) {
+      this.events.emit("messageSent", { app, frame, count, bytes: utf8Length(frame), channel: channel.name, socketId: undefined });
+    }
   }
 
   // --- presence changes on other nodes (called by the cluster broker) ---
@@ -146,12 +160,14 @@ export class Hub {
 
   /** A user became present in the cluster: tell this node's subscribers (`data` is its channel_data). */
   memberAppeared(app: App, channel: string, data: Record<string, unknown>): void {
-    this.states.get(app.id)?.channels.find(channel)?.broadcast(memberAdded(channel, data));
+    const local = this.states.get(app.id)?.channels.find(channel);
+    if (local) this.broadcast(app, local, memberAdded(channel, data));
   }
 
   /** A user left the whole cluster: tell this node's subscribers. */
   memberDisappeared(app: App, channel: string, userId: string | number): void {
-    this.states.get(app.id)?.channels.find(channel)?.broadcast(memberRemoved(channel, userId));
+    const local = this.states.get(app.id)?.channels.find(channel);
+    if (local) this.broadcast(app, local, memberRemoved(channel, userId));
   }
 
   /** Drops a cached event once no node has subscribers on the channel. */

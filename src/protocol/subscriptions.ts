@@ -40,16 +40,24 @@ export function subscribe(connection: Connection, app: App, state: AppState, dat
   const stored = channel.kind.authenticated ? (channelData ?? {}) : {};
   const userId = userIdOf(stored);
   const { joined, left, refreshed } = channel.add(connection, { userId, data: stored });
-  const cluster = connection.hub.cluster;
-  if (state.channels.register(channel)) cluster.occupied(app.id, name);
+  const hub = connection.hub;
+  const { cluster, events } = hub;
+  if (state.channels.register(channel)) {
+    cluster.occupied(app.id, name);
+    if (events.wants("channelCreated")) events.emit("channelCreated", { app, channel: name });
+  }
+  const isNew = !connection.channels.has(name);
   connection.channels.set(name, channel);
+  if (isNew && events.wants("subscribed")) events.emit("subscribed", { app, socketId: connection.socketId, channel: name, userId });
 
   const elsewhere = channel.kind.presence ? cluster.remoteMembers(app.id, name) : undefined;
   if (joined) {
-    if (userId !== undefined) cluster.joined(app.id, name, userId, stored);
-    else if (channel.presence?.anonymous === 1) cluster.anonymous(app.id, name, true);
+    if (userId !== undefined) {
+      cluster.joined(app.id, name, userId, stored);
+      if (events.wants("memberAdded")) events.emit("memberAdded", { app, channel: name, userId });
+    } else if (channel.presence?.anonymous === 1) cluster.anonymous(app.id, name, true);
     // A user already present on another node was announced there and replicated here: no second member_added.
-    if (userId === undefined || !elsewhere?.has(String(userId))) channel.broadcast(memberAdded(name, stored), connection);
+    if (userId === undefined || !elsewhere?.has(String(userId))) hub.broadcast(app, channel, memberAdded(name, stored), connection);
   }
   // Other nodes keep a copy of the member: give them the new data for the member lists of later joiners.
   if (refreshed && userId !== undefined) cluster.refreshed(app.id, name, userId, stored);
@@ -72,21 +80,26 @@ export function leaveChannel(connection: Connection, channel: Channel<Connection
   const hadAnonymous = (channel.presence?.anonymous ?? 0) > 0;
   const { left } = channel.remove(connection);
   connection.channels.delete(channel.name);
+  const { hub } = connection;
+  const app = connection.app!;
+  if (hub.events.wants("unsubscribed")) hub.events.emit("unsubscribed", { app, socketId: connection.socketId, channel: channel.name });
   if (left !== undefined) announceLeave(connection, channel, left);
-  if (hadAnonymous && channel.presence?.anonymous === 0) connection.hub.cluster.anonymous(connection.app!.id, channel.name, false);
+  if (hadAnonymous && channel.presence?.anonymous === 0) hub.cluster.anonymous(app.id, channel.name, false);
   const state = connection.state;
   if (state?.channels.removeIfEmpty(channel)) {
-    connection.hub.cluster.vacated(state.app.id, channel.name);
-    connection.hub.forgetCacheIfVacant(state.app, channel.name);
+    hub.cluster.vacated(state.app.id, channel.name);
+    hub.forgetCacheIfVacant(state.app, channel.name);
+    if (hub.events.wants("channelRemoved")) hub.events.emit("channelRemoved", { app, channel: channel.name });
   }
 }
 
 /** A user's last socket on this node left: report it, and tell subscribers unless the user is still on another node. */
 function announceLeave(connection: Connection, channel: Channel<Connection>, userId: string | number, except?: Connection): void {
   const app = connection.app!;
-  const cluster = connection.hub.cluster;
+  const { cluster, events } = connection.hub;
   cluster.left(app.id, channel.name, userId);
-  if (!cluster.remoteMembers(app.id, channel.name)?.has(String(userId))) channel.broadcast(memberRemoved(channel.name, userId), except);
+  if (events.wants("memberRemoved")) events.emit("memberRemoved", { app, channel: channel.name, userId });
+  if (!cluster.remoteMembers(app.id, channel.name)?.has(String(userId))) connection.hub.broadcast(app, channel, memberRemoved(channel.name, userId), except);
 }
 
 /** channel_data must be a JSON object; on signed channels `user_id`, if any, a non-empty string or a number. */

@@ -3,12 +3,21 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FILE_LIMIT_ADVICE, FileLimitWatch, isFileLimitError } from "../../src/cli/file-limit.ts";
+import { Lifecycle } from "../../src/events/lifecycle.ts";
 import type { Logger } from "../../src/support/logger.ts";
 import { FakeClock } from "../support/fake-clock.ts";
 
 function recordingLogger(): Logger & { warnings: string[] } {
   const warnings: string[] = [];
   return { info() {}, warn: (message) => void warnings.push(message), error() {}, debug() {}, debugEnabled: false, warnings };
+}
+
+/** A Lifecycle that counts fileLimitReached events. */
+function countingEvents() {
+  const events = new Lifecycle();
+  const counted = { events, fileLimit: 0 };
+  events.on("fileLimitReached", () => void counted.fileLimit++);
+  return counted;
 }
 
 describe("open-files limit", () => {
@@ -24,9 +33,9 @@ describe("open-files limit", () => {
   it("probes every second, counts every failure, and warns at most once a minute with the fix", () => {
     const clock = new FakeClock();
     const logger = recordingLogger();
-    const counters = { fileLimit: 0 };
+    const counters = countingEvents();
     let exhausted = false;
-    const stop = new FileLimitWatch(clock, logger, counters).start(() => !exhausted);
+    const stop = new FileLimitWatch(clock, logger, counters.events).start(() => !exhausted);
     clock.advance(5_000);
     assert.deepEqual([counters.fileLimit, logger.warnings.length], [0, 0]);
     exhausted = true;
@@ -46,8 +55,8 @@ describe("open-files limit", () => {
   it("counts reports from the runtime (failed accepts) like failed probes", () => {
     const clock = new FakeClock();
     const logger = recordingLogger();
-    const counters = { fileLimit: 0 };
-    const watch = new FileLimitWatch(clock, logger, counters);
+    const counters = countingEvents();
+    const watch = new FileLimitWatch(clock, logger, counters.events);
     for (let i = 0; i < 50; i++) watch.report();
     assert.deepEqual([counters.fileLimit, logger.warnings.length], [50, 1]);
   });
