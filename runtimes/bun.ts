@@ -101,6 +101,16 @@ export function serve(core: ResoundServer, topics: BunTopics, { host = "0.0.0.0"
   return Promise.resolve({ port: server.port, close: () => server.stop(false) });
 }
 
+/** Serves a plain HTTP handler (the metrics port) with a new Bun.serve; rejects with a ListenError. */
+export function serveHttp(fetch: (request: Request) => Response | Promise<Response>, { host, port }: { host: string; port: number }): Promise<Listener> {
+  try {
+    const server = Bun.serve<WebSocketSession>({ hostname: host, port, fetch: (request: Request) => fetch(request) } as unknown as Bun.ServeOptions<WebSocketSession>);
+    return Promise.resolve({ port: server.port, close: () => server.stop(true) });
+  } catch (error) {
+    return Promise.reject(listenError(error));
+  }
+}
+
 function fetchWith(core: ResoundServer, topics: BunTopics, request: Request, server: BunServerLike): Response | Promise<Response> {
   topics.server = server;
   return core.fetch(request, {

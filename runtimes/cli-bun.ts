@@ -1,7 +1,7 @@
 /** @module The command on Bun (`resound` under `bunx --bun`, `bun run start`): the CLI with the Bun adapter. */
 
 import { main } from "../src/cli/main.ts";
-import { BunTopics, serve } from "./bun.ts";
+import { BunTopics, serve, serveHttp } from "./bun.ts";
 import { isEntryModule, processHost } from "./process-host.ts";
 
 /** Runs the CLI; `command` is how the user started it, for --help. */
@@ -12,6 +12,7 @@ export function start(command: string): Promise<void> {
     command,
     topics,
     listen: (core, options) => serve(core, topics, options),
+    listenHttp: serveHttp,
   });
 }
 

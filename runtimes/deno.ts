@@ -91,6 +91,23 @@ export function serve(core: ResoundServer, { host = "0.0.0.0", port, tls = null,
   });
 }
 
+/** Serves a plain HTTP handler (the metrics port) with a new Deno.serve; rejects with a ListenError. */
+export function serveHttp(fetch: (request: Request) => Response | Promise<Response>, { host, port }: { host: string; port: number }): Promise<Listener> {
+  return new Promise((resolve, reject) => {
+    try {
+      const server = Deno.serve({
+        hostname: host,
+        port,
+        onListen: ({ port: bound }) => resolve({ port: bound, close: () => server.shutdown() }),
+        onError: () => Response.json({ error: "Internal server error." }, { status: 500 }),
+      }, fetch);
+      server.finished.catch(() => {}); // the metrics port failing to accept must not end the process
+    } catch (error) {
+      reject(listenError(error));
+    }
+  });
+}
+
 function fetchWith(core: ResoundServer, request: Request): Response | Promise<Response> {
   return core.fetch(request, {
     upgrade: (session, headers) => {

@@ -75,6 +75,26 @@ export function serve(core: ResoundServer, { host = "0.0.0.0", port, tls = null,
   });
 }
 
+/** Serves a plain HTTP handler (the metrics port) on a new server; rejects with a ListenError. */
+export function serveHttp(fetch: (request: Request) => Response | Promise<Response>, { host, port }: { host: string; port: number }): Promise<Listener> {
+  const server = createAdaptorServer({ fetch, serverOptions: HTTP_TIMEOUTS });
+  server.setTimeout(IDLE_SOCKET_MS);
+  return new Promise<Listener>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => reject(listenError(error)));
+    server.listen(port, host, () => {
+      server.on("error", () => {}); // a failed accept on the metrics port must not end the process
+      const address = server.address();
+      resolve({
+        port: typeof address === "object" && address ? address.port : port,
+        close: () => new Promise<void>((done) => {
+          server.close(() => done());
+          if ("closeIdleConnections" in server) server.closeIdleConnections();
+        }),
+      });
+    });
+  });
+}
+
 function createHttpServer(core: ResoundServer, tls: TlsMaterial | null) {
   return tls
     ? createAdaptorServer({

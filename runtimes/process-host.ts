@@ -5,9 +5,10 @@ import { dirname } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import type { Host } from "../src/cli/host.ts";
+import { registryFolder, serverRegistry } from "./server-registry.ts";
 
 /** Everything but `listen`, from the process. */
-export function processHost(runtime: Host["runtime"]): Omit<Host, "listen" | "command"> {
+export function processHost(runtime: Host["runtime"]): Omit<Host, "listen" | "listenHttp" | "command"> {
   return {
     runtime,
     argv: process.argv.slice(2),
@@ -49,6 +50,16 @@ export function processHost(runtime: Host["runtime"]): Omit<Host, "listen" | "co
         return code !== "EMFILE" && code !== "ENFILE";
       }
     },
+    processStats: {
+      cpuSeconds() {
+        const { user, system } = process.cpuUsage();
+        return (user + system) / 1e6;
+      },
+      residentBytes: () => process.memoryUsage.rss(),
+    },
+    // Windows has no SIGTERM to ask a process to stop gracefully; restart is for Linux and macOS.
+    ...(process.platform !== "win32" && { servers: serverRegistry(registryFolder(process.env)) }),
+    pid: process.pid,
     print: (line) => void process.stdout.write(line + "\n"),
     printError: (line) => void process.stderr.write(line + "\n"),
     onShutdownSignal(handler) {

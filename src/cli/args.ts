@@ -18,6 +18,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "path", value: "PREFIX", env: "REVERB_SERVER_PATH", help: "serve every route under this path prefix, e.g. /ws" },
   { name: "hostname", value: "NAME", env: "REVERB_HOST", help: "public hostname; with a Herd/Valet certificate for it, serve wss" },
   { name: "config", value: "FILE", help: "JSON config file shaped like config/reverb.php" },
+  { name: "metrics-port", value: "PORT", env: "RESOUND_METRICS_PORT", help: "serve Prometheus metrics at GET /metrics on this port (off when unset)" },
+  { name: "metrics-host", value: "HOST", env: "RESOUND_METRICS_HOST", default: "127.0.0.1", help: "address of the metrics listener" },
   { name: "env-file", value: "FILE", default: "./.env", help: "read environment variables from this .env file" },
   { name: "debug", help: "print connections and messages as they happen" },
   { name: "quiet", help: "print nothing at startup except errors" },
@@ -67,5 +69,14 @@ export function helpText(command: string): string {
     const def = flag.default ? ` (default ${flag.default})` : "";
     return `${left.padEnd(24)} ${flag.help}${env}${def}`;
   });
-  return [`Usage: ${command} [options]`, "", "Options:", ...lines].join("\n");
+  return [
+    `Usage: ${command} [options]`,
+    `       ${command} restart [options]`,
+    "",
+    "The first serves; restart stops every Resound server of this user on this machine (and, with scaling on, every",
+    "node of the cluster) gracefully, so that Supervisor or systemd starts them again with the new code.",
+    "",
+    "Options:",
+    ...lines,
+  ].join("\n");
 }

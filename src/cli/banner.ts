@@ -17,6 +17,8 @@ export function banner(options: {
   cluster?: string | undefined;
   /** Set when the app is the generated development app: where its credentials live. */
   development?: string | undefined;
+  /** Where Prometheus metrics are served, when they are. */
+  metrics?: string | undefined;
 }): string {
   const { host, config, port, tls } = options;
   const secure = tls.material !== null;
@@ -33,6 +35,7 @@ export function banner(options: {
     ...(tls.note ? [`  TLS        ${tls.note}`] : []),
     `  Scaling    ${options.cluster ? `on (${options.cluster})` : "off"}`,
     `  Debug      ${config.debug ? "on" : "off"}`,
+    ...(options.metrics ? [`  Metrics    ${options.metrics}`] : []),
   ];
   if (config.envFile) lines.push(`  .env       ${config.envFile}`);
   if (config.configFile) lines.push(`  Config     ${config.configFile}`);

@@ -38,9 +38,10 @@ export function developmentApp(
   files: DevelopmentAppFiles,
   file: string | undefined,
   randomInt: RandomInt,
+  settings: Omit<App, "id" | "key" | "secret"> = DEFAULT_APP,
 ): DevelopmentApp {
   const make = (credentials: { app_id: string; key: string; secret: string }): App => ({
-    ...DEFAULT_APP,
+    ...settings,
     id: credentials.app_id,
     key: credentials.key,
     secret: credentials.secret,

@@ -2,6 +2,7 @@
 
 import type { Topics } from "../channels/channel.ts";
 import type { Connection } from "../protocol/connection.ts";
+import type { ProcessStats } from "../metrics/metrics.ts";
 import type { ResoundServer } from "../server.ts";
 
 /** Certificate material for direct TLS, already read from disk. */
@@ -54,6 +55,28 @@ export class ListenError extends Error {
   }
 }
 
+/** A running `resound` server as written down for `resound restart`. */
+export interface RegisteredServer {
+  readonly pid: number;
+  readonly host: string;
+  readonly port: number;
+  readonly runtime: string;
+  readonly startedAt: string;
+}
+
+/** The servers this user runs on this machine (what `resound restart` stops). */
+export interface ServerRegistry {
+  /** Writes the server down; returns the function that removes it again. */
+  register(server: RegisteredServer): () => void;
+  /** The servers still running (entries of processes that died are dropped). */
+  list(): RegisteredServer[];
+  /** Asks the server to stop gracefully (SIGTERM); false when it is already gone. */
+  stop(pid: number): boolean;
+  isRunning(pid: number): boolean;
+  /** Where the entries are kept, for messages. */
+  readonly folder: string;
+}
+
 /** A runtime, as the CLI sees it. */
 export interface Host {
   readonly runtime: { readonly name: "node" | "bun" | "deno"; readonly version: string };
@@ -75,6 +98,14 @@ export interface Host {
   readonly command: string;
   /** Serves `core`; throws ListenError. */
   listen(core: ResoundServer, options: ListenOptions): Promise<Listener>;
+  /** Serves a plain HTTP handler (the metrics port); throws ListenError. */
+  listenHttp(fetch: (request: Request) => Response | Promise<Response>, options: { host: string; port: number }): Promise<Listener>;
+  /** The process's CPU time and resident memory, for metrics. */
+  readonly processStats?: ProcessStats;
+  /** This user's running servers on this machine, for `resound restart`; absent where processes cannot be signalled. */
+  readonly servers?: ServerRegistry;
+  /** This process's id. */
+  readonly pid?: number;
   /** Whether the process can open one more file now (false at the open-files limit); runs once a second. */
   canOpenFile?(): boolean;
   /** Calls `handler` on SIGINT/SIGTERM. */

@@ -34,6 +34,10 @@ export interface ServerSettings {
   readonly scalingEnabled: boolean;
   readonly scalingChannel: string;
   readonly redis: RedisSettings;
+  /** Port of the Prometheus /metrics listener; null = no metrics. */
+  readonly metricsPort: number | null;
+  /** Address of the metrics listener (loopback unless set: metrics are not for the public). */
+  readonly metricsHost: string;
 }
 
 /** Everything the server needs to start. */
@@ -60,6 +64,8 @@ export const DEFAULT_SERVER: ServerSettings = {
   scalingEnabled: false,
   scalingChannel: "reverb",
   redis: { url: null, host: "127.0.0.1", port: 6379, username: null, password: null, database: 0 },
+  metricsPort: null,
+  metricsHost: "127.0.0.1",
 };
 
 /** App settings when a source leaves them out (Reverb's config/reverb.php defaults). */

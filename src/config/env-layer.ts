@@ -29,10 +29,7 @@ export const APP_ENV_NAMES = ["REVERB_APP_ID", "REVERB_APP_KEY", "REVERB_APP_SEC
  * REVERB_APP_* variables are not read at all (a config file that lists apps replaces them, stale values included).
  */
 export function envLayer(env: Env, withApp = true): ConfigLayer {
-  const read = <S extends v.GenericSchema>(name: string, schema: S): v.InferOutput<S> | undefined => {
-    const raw = env[name];
-    return raw === undefined ? undefined : parseValue(schema, raw, name);
-  };
+  const read = reader(env);
   const server = setKeys({
     host: read("REVERB_SERVER_HOST", Host),
     port: read("REVERB_SERVER_PORT", Port),
@@ -41,6 +38,8 @@ export function envLayer(env: Env, withApp = true): ConfigLayer {
     maxRequestSize: read("REVERB_MAX_REQUEST_SIZE", PositiveInt),
     scalingEnabled: read("REVERB_SCALING_ENABLED", Bool),
     scalingChannel: read("REVERB_SCALING_CHANNEL", Text),
+    metricsPort: read("RESOUND_METRICS_PORT", Port),
+    metricsHost: read("RESOUND_METRICS_HOST", Host),
     redis: setKeys({
       url: read("REDIS_URL", OptionalText),
       host: read("REDIS_HOST", Host),
@@ -54,18 +53,44 @@ export function envLayer(env: Env, withApp = true): ConfigLayer {
   return { server, ...(app && { apps: [app] }) };
 }
 
-function envApp(env: Env, read: <S extends v.GenericSchema>(name: string, schema: S) => v.InferOutput<S> | undefined): App | undefined {
+/** Every app setting but the credentials. */
+export type AppSettings = Omit<App, "id" | "key" | "secret">;
+
+type Read = <S extends v.GenericSchema>(name: string, schema: S) => v.InferOutput<S> | undefined;
+
+function reader(env: Env): Read {
+  return (name, schema) => {
+    const raw = env[name];
+    return raw === undefined ? undefined : parseValue(schema, raw, name);
+  };
+}
+
+/**
+ * The REVERB_APP_* settings other than the credentials, validated (a bad value throws ConfigError), defaults for
+ * the rest. They apply to the env-configured app, and to the development app when no app is configured.
+ */
+export function envAppSettings(env: Env): AppSettings {
+  return appSettings(reader(env));
+}
+
+function envApp(env: Env, read: Read): App | undefined {
   const given = APP_ENV_NAMES.filter((name) => env[name] !== undefined && env[name] !== "");
   if (given.length === 0) return undefined;
   const missing = APP_ENV_NAMES.filter((name) => !given.includes(name));
   if (missing.length > 0) {
     throw new ConfigError(`${given.join(" and ")} ${given.length > 1 ? "are" : "is"} set but ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not; set all three of ${APP_ENV_NAMES.join(", ")}.`);
   }
-  const rateLimited = read("REVERB_APP_RATE_LIMITING_ENABLED", Bool) ?? false;
   return {
     id: read("REVERB_APP_ID", Text)!,
     key: read("REVERB_APP_KEY", Text)!,
     secret: read("REVERB_APP_SECRET", Text)!,
+    ...appSettings(read),
+  };
+}
+
+function appSettings(read: Read): AppSettings {
+  const rateLimited = read("REVERB_APP_RATE_LIMITING_ENABLED", Bool) ?? false;
+  return {
     pingInterval: read("REVERB_APP_PING_INTERVAL", PositiveInt) ?? DEFAULT_APP.pingInterval,
     activityTimeout: read("REVERB_APP_ACTIVITY_TIMEOUT", PositiveInt) ?? DEFAULT_APP.activityTimeout,
     allowedOrigins: DEFAULT_APP.allowedOrigins,

@@ -39,6 +39,7 @@ const ServerSection = v.strictObject({
   hostname: opt(OptionalText),
   options: opt(v.strictObject({ tls: opt(TlsOptions) })),
   max_request_size: opt(PositiveInt),
+  metrics: opt(v.strictObject({ host: opt(Host), port: opt(Port) })),
   scaling: opt(v.strictObject({
     enabled: opt(Bool),
     channel: opt(Text),
@@ -104,6 +105,8 @@ export function fileLayer(json: unknown, file: string): ConfigLayer {
       path: server?.path,
       hostname: server?.hostname,
       maxRequestSize: server?.max_request_size,
+      metricsPort: server?.metrics?.port,
+      metricsHost: server?.metrics?.host,
       tls: tls && (tls.local_cert || tls.local_pk)
         ? {
           cert: relative(tls.local_cert),

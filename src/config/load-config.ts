@@ -3,9 +3,9 @@
 import type { App } from "../apps/app.ts";
 import type { Flags } from "../cli/args.ts";
 import { resolvePath } from "../support/paths.ts";
-import { type Config, type ConfigLayer, mergeLayers, setKeys } from "./config.ts";
+import { type Config, type ConfigLayer, DEFAULT_APP, mergeLayers, setKeys } from "./config.ts";
 import { DotenvError, parseDotenv } from "./dotenv.ts";
-import { APP_ENV_NAMES, envLayer } from "./env-layer.ts";
+import { APP_ENV_NAMES, type AppSettings, envAppSettings, envLayer } from "./env-layer.ts";
 import { ConfigError, Host, OptionalText, parseValue, PathPrefix, Port } from "./fields.ts";
 import { fileLayer } from "./file-layer.ts";
 import { findJsonSyntaxError } from "./json-syntax.ts";
@@ -19,6 +19,8 @@ export interface ConfigSources {
   readonly cwd: string;
   /** File contents, or undefined when the file does not exist; throws (with a message) when unreadable. */
   readTextFile(path: string): string | undefined;
+  /** Whether production needs configured apps (the start command); restarting needs none. Default true. */
+  readonly appsRequired?: boolean;
 }
 
 /** The configuration plus where it came from, for the banner. */
@@ -29,6 +31,8 @@ export interface LoadedConfig extends Config {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** --production or APP_ENV=production: no development app, no secrets in the banner. */
   readonly production: boolean;
+  /** The REVERB_APP_* settings (validated) a development app takes when no app is configured. */
+  readonly developmentSettings: AppSettings;
 }
 
 /** Reads and validates every source; throws ConfigError with a one-line explanation on the first problem. */
@@ -41,8 +45,11 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   const layers: ConfigLayer[] = [envLayer(env, !fileHasApps), ...(file ? [file] : []), flagLayer(flags)];
   const merged = mergeLayers(layers);
   const production = flags["production"] === true || env["APP_ENV"] === "production";
-  checkApps(merged.apps, configFile, production);
-  return { ...merged, envFile, configFile, env, production };
+  checkApps(merged.apps, configFile, production && sources.appsRequired !== false);
+  // Read (and so validated) even without credentials: a bad REVERB_APP_* value is an error whether or not they are
+  // set. A config file that lists apps replaces the REVERB_APP_* variables altogether.
+  const developmentSettings = fileHasApps ? DEFAULT_APP : envAppSettings(env);
+  return { ...merged, envFile, configFile, env, production, developmentSettings };
 }
 
 function readEnvironment(sources: ConfigSources): { env: Record<string, string | undefined>; envFile: string | undefined } {
@@ -92,6 +99,8 @@ function flagLayer(flags: Flags): ConfigLayer {
       port: pick("port", (raw) => parseValue(Port, raw, "--port")),
       path: pick("path", (raw) => parseValue(PathPrefix, raw, "--path")),
       hostname: pick("hostname", (raw) => parseValue(OptionalText, raw, "--hostname")),
+      metricsPort: pick("metrics-port", (raw) => parseValue(Port, raw, "--metrics-port")),
+      metricsHost: pick("metrics-host", (raw) => parseValue(Host, raw, "--metrics-host")),
     }),
     ...(flags["debug"] === true && { debug: true }),
   };

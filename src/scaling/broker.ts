@@ -33,6 +33,8 @@ export interface Broker {
   terminateUser(app: App, userId: string): Promise<void>;
   /** Releases connections and timers. */
   close(): Promise<void>;
+  /** The cluster as this node sees it (Redis reachable, nodes heard from including this one); undefined on a single node. */
+  clusterStatus(): { readonly connected: boolean; readonly nodes: number } | undefined;
 }
 
 /** Facts about a channel on this node (`cache` is the app's cache store). */
@@ -74,5 +76,6 @@ export function createLocalBroker(hub: Hub): Broker {
       hub.terminateUser(app, userId);
     },
     async close() {},
+    clusterStatus: () => undefined,
   };
 }

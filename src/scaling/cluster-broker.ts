@@ -13,7 +13,7 @@ import type { Logger } from "../support/logger.ts";
 import type { Broker, ChannelFacts } from "./broker.ts";
 import { anonymousEntry, channelEntry, Digest, memberEntry } from "./digest.ts";
 import { emptyRecord } from "../support/keyed-record.ts";
-import { decodeEnvelope, type Envelope, ENVELOPE_VERSION, type Outgoing, type Snapshot } from "./envelope.ts";
+import { decodeEnvelope, encodeEnvelope, type Envelope, type Outgoing, type Snapshot } from "./envelope.ts";
 import type { PubSub } from "./pubsub.ts";
 import { Replicas } from "./replicas.ts";
 
@@ -29,6 +29,8 @@ export interface ClusterOptions {
   readonly expiryMs?: number;
   /** The longest a query waits for other nodes' counts before answering with what it has. */
   readonly gatherTimeoutMs?: number;
+  /** Called when `resound restart` asks every node of the cluster to stop gracefully. */
+  readonly onRestart?: () => void;
 }
 
 /** A short random id for this node (it only has to be unique within the cluster). */
@@ -54,7 +56,7 @@ export class ClusterBroker implements Broker, ClusterPort {
   readonly replicas: Replicas;
   private readonly hub: Hub;
   private readonly pubsub: PubSub;
-  private readonly options: Required<ClusterOptions>;
+  private readonly options: Required<Omit<ClusterOptions, "onRestart">> & Pick<ClusterOptions, "onRestart">;
   private readonly digest = new Digest();
   private readonly syncRequested = new Map<string, number>();
   private readonly gatherings = new Map<string, Gathering>();
@@ -236,11 +238,15 @@ export class ClusterBroker implements Broker, ClusterPort {
       case "terminate":
         this.hub.terminateUser(app!, message.user);
         return;
+      case "restart":
+        this.options.logger.info(`Restart requested over Redis (by ${message.node}).`);
+        this.options.onRestart?.();
+        return;
     }
   }
 
   private send(message: Outgoing): void {
-    this.pubsub.publish(this.options.channel, JSON.stringify({ v: ENVELOPE_VERSION, node: this.nodeId, ...message }));
+    this.pubsub.publish(this.options.channel, encodeEnvelope(this.nodeId, message));
   }
 
   private malformed(problem: string): void {
@@ -276,6 +282,10 @@ export class ClusterBroker implements Broker, ClusterPort {
     const now = this.options.clock.now();
     for (const node of this.replicas.nodes.values()) node.lastSeen = now;
     this.send({ type: "hello" });
+  }
+
+  clusterStatus(): { connected: boolean; nodes: number } {
+    return { connected: this.pubsub.connected, nodes: this.replicas.nodes.size + 1 };
   }
 
   private requestSync(nodeId: string, now: number): void {

@@ -41,6 +41,8 @@ export const Envelope = v.variant("type", [
   v.object({ ...base, type: v.literal("query"), id: Id, app: Id, channels: v.array(v.string()) }),
   v.object({ ...addressed, type: v.literal("reply"), id: Id, connections: v.number(), subscriptions: keyedRecord(v.number()) }),
   v.object({ ...base, type: v.literal("terminate"), app: Id, user: v.string() }),
+  // `resound restart`: every node stops gracefully (4200 to its clients) so its supervisor starts the new code.
+  v.object({ ...base, type: v.literal("restart") }),
 ]);
 
 export type Envelope = v.InferOutput<typeof Envelope>;
@@ -50,6 +52,11 @@ export type Snapshot = Extract<Envelope, { type: "snapshot" }>["apps"];
 type WithoutBase<T> = T extends unknown ? Omit<T, "v" | "node"> : never;
 /** A message as the broker writes it; `v` and `node` are filled in on send. */
 export type Outgoing = WithoutBase<Envelope>;
+
+/** One message as sent by `node`. */
+export function encodeEnvelope(node: string, message: Outgoing): string {
+  return JSON.stringify({ v: ENVELOPE_VERSION, node, ...message });
+}
 
 /** Parses and validates one message; returns an error description instead of throwing. */
 export function decodeEnvelope(text: string): { ok: true; message: Envelope } | { ok: false; problem: string } {

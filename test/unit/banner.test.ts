@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { banner } from "../../src/cli/banner.ts";
 import type { Host } from "../../src/cli/host.ts";
-import { DEFAULT_SERVER, type ServerSettings } from "../../src/config/config.ts";
+import { DEFAULT_APP, DEFAULT_SERVER, type ServerSettings } from "../../src/config/config.ts";
 import type { LoadedConfig } from "../../src/config/load-config.ts";
 import { VERSION } from "../../src/version.ts";
 import { APP_A, APP_B } from "../support/fixtures.ts";
@@ -35,6 +35,7 @@ function render(options: Options = {}): string[] {
     configFile: options.configFile,
     env: {},
     production: options.production ?? false,
+    developmentSettings: DEFAULT_APP,
   };
   // banner() only reads the runtime from the host.
   const host = { runtime: options.runtime ?? { name: "node", version: "v22.11.0" } } as Host;

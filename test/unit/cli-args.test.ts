@@ -110,6 +110,7 @@ describe("helpText", () => {
 
   it("starts with the usage line", () => {
     assert.equal(lines[0], "Usage: npm start -- [options]");
+    assert.equal(lines[1], "       npm start -- restart [options]");
   });
 
   it("lists every flag with its value name and its env variable", () => {

@@ -16,6 +16,7 @@ function fakeHost(listen: Host["listen"], env: Record<string, string> = APP_ENV,
   const host: Host = {
     runtime: { name: "node", version: "test" },
     command: "resound",
+    listenHttp: () => Promise.reject(new Error("no metrics in this test")),
     argv,
     env,
     cwd: "/nowhere",

@@ -43,6 +43,8 @@ describe("env: defaults", () => {
       scalingEnabled: false,
       scalingChannel: "reverb",
       redis: { url: null, host: "127.0.0.1", port: 6379, username: null, password: null, database: 0 },
+      metricsPort: null,
+      metricsHost: "127.0.0.1",
     });
     assert.deepEqual(apps, []);
     assert.equal(debug, false);
@@ -71,7 +73,7 @@ describe("env: defaults", () => {
 });
 
 describe("env: every server variable", () => {
-  it("reads REVERB_SERVER_*, REVERB_HOST, REVERB_MAX_REQUEST_SIZE, REVERB_SCALING_* and REDIS_*", () => {
+  it("reads REVERB_SERVER_*, REVERB_HOST, REVERB_MAX_REQUEST_SIZE, REVERB_SCALING_*, REDIS_* and RESOUND_METRICS_*", () => {
     const { server } = fromEnv({
       REVERB_SERVER_HOST: "127.0.0.1",
       REVERB_SERVER_PORT: "9000",
@@ -86,6 +88,8 @@ describe("env: every server variable", () => {
       REDIS_USERNAME: "default",
       REDIS_PASSWORD: "s3cret",
       REDIS_DB: "3",
+      RESOUND_METRICS_PORT: "9100",
+      RESOUND_METRICS_HOST: "0.0.0.0",
     });
     assert.deepEqual(server, {
       host: "127.0.0.1",
@@ -97,6 +101,8 @@ describe("env: every server variable", () => {
       scalingEnabled: true,
       scalingChannel: "fanout",
       redis: { url: "redis://cache:6380/2", host: "redis.internal", port: 6380, username: "default", password: "s3cret", database: 3 },
+      metricsPort: 9100,
+      metricsHost: "0.0.0.0",
     });
   });
 

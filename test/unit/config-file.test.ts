@@ -34,6 +34,7 @@ describe("config file: values", () => {
         hostname: "ws.example.com",
         options: { tls: { local_cert: "/certs/ws.crt", local_pk: "/certs/ws.key", passphrase: "pw", ca: "/certs/ca.pem", verify_peer: true } },
         max_request_size: 50_000,
+        metrics: { host: "0.0.0.0", port: 9100 },
         scaling: {
           enabled: true,
           channel: "fanout",
@@ -66,6 +67,8 @@ describe("config file: values", () => {
       scalingEnabled: true,
       scalingChannel: "fanout",
       redis: { url: "redis://r:6380", host: "redis.internal", port: 6380, username: "u", password: "p", database: 4 },
+      metricsPort: 9100,
+      metricsHost: "0.0.0.0",
     });
     assert.deepEqual(apps, [
       {
@@ -209,7 +212,7 @@ describe("config file: unknown keys suggest the closest known key", () => {
   it("lists the allowed keys when nothing is close", () => {
     assertRejects(
       { server: { xyzzy: 1 } },
-      `Unknown key server.xyzzy in ${FILE}; allowed here: host, port, path, hostname, options, max_request_size, scaling.`,
+      `Unknown key server.xyzzy in ${FILE}; allowed here: host, port, path, hostname, options, max_request_size, metrics, scaling.`,
     );
   });
 });
