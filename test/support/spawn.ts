@@ -34,6 +34,18 @@ export function startCommand(runtime: RuntimeName, args: string[]): { command: s
   }
 }
 
+/** The checkout's `restart` script on `runtime`: `npm run restart`, `bun run restart`, `deno task restart`. */
+export function restartCommand(runtime: RuntimeName, args: string[] = []): { command: string; args: string[] } {
+  switch (runtime) {
+    case "node":
+      return { command: "npm", args: ["--prefix", ROOT, "run", "restart", "--silent", "--", ...args] };
+    case "bun":
+      return { command: join(BIN, "bun"), args: ["run", "--cwd", ROOT, "--silent", "restart", ...args] };
+    case "deno":
+      return { command: join(BIN, "deno"), args: ["task", "--cwd", ROOT, "--quiet", "restart", ...args] };
+  }
+}
+
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -115,8 +127,9 @@ export function runCommand(command: string, commandArgs: string[], options: Omit
   }
   const child = spawn(program, fullArgs, {
     cwd,
-    // A fresh config directory, so a development app is never written into the real ~/.config.
-    env: { ...env, INIT_CWD: cwd, NO_COLOR: "1", XDG_CONFIG_HOME: join(cwd, ".config"), ...options.env },
+    // A fresh config directory, so a development app is never written into the real ~/.config, and a fresh runtime
+    // directory, so `restart` only ever finds the servers a test gave the same one.
+    env: { ...env, INIT_CWD: cwd, NO_COLOR: "1", XDG_CONFIG_HOME: join(cwd, ".config"), XDG_RUNTIME_DIR: join(cwd, ".run"), ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
