@@ -13,6 +13,7 @@ import { type RandomInt, secureRandomInt } from "./support/random.ts";
 import type { Hono } from "hono";
 import type { Topics } from "./channels/channel.ts";
 import type { Connection } from "./protocol/connection.ts";
+import type { Lifecycle } from "./events/lifecycle.ts";
 
 export interface ServerOptions {
   readonly apps: readonly App[];
@@ -34,6 +35,8 @@ export interface ResoundServer {
   fetch(request: Request, bindings?: { upgrade?: Upgrade }): Response | Promise<Response>;
   readonly hub: Hub;
   readonly broker: Broker;
+  /** What happens on this node: subscribe with `events.on(name, listener)` (see Lifecycle). */
+  readonly events: Lifecycle;
   readonly http: Hono<HttpEnv>;
   /** Largest max_message_size of any app, for runtimes that cap message size server-wide. */
   readonly maxMessageSize: number;
@@ -62,6 +65,7 @@ export function createServer(options: ServerOptions): ResoundServer {
     fetch: (request, bindings) => http.fetch(request, bindings),
     hub,
     broker,
+    events: hub.events,
     http,
     maxMessageSize: Math.max(0, ...options.apps.map((app) => app.maxMessageSize)),
     async shutdown() {

@@ -146,7 +146,7 @@ describe("the package", () => {
     const internal = await run(process.execPath, ["--input-type=module", "-e", "import('resound/dist/src/server.js').then(() => console.log('reachable'), (e) => console.log(e.code))"], { cwd: folder });
     assert.equal(internal.stdout.trim(), "ERR_PACKAGE_PATH_NOT_EXPORTED");
     const api = await run(process.execPath, ["--input-type=module", "-e", "const m = await import('resound'); console.log(Object.keys(m).sort().join(','))"], { cwd: folder });
-    assert.equal(api.stdout.trim(), "VERSION,createServer,defineApp");
+    assert.equal(api.stdout.trim(), "Metrics,VERSION,createServer,defineApp");
     writeFileSync(join(folder, "consumer.ts"), [
       'import { createServer, defineApp, type App, type ResoundServer } from "resound";',
       'import { createNodeServer, type NodeResound } from "resound/node";',
