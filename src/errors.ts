@@ -19,6 +19,14 @@ export const PUSHER_ERRORS = {
   unauthorized: { code: 4009, message: "Connection is unauthorized", close: false },
   notAMember: { code: 4009, message: "The client is not a member of the specified channel.", close: false },
   terminated: { code: 4009, message: "Connection terminated by the app", close: true },
+  signinInvalid: { code: 4009, message: "Invalid signin: the auth does not match this socket and user_data", close: false },
+  signinUserData: {
+    code: 4009,
+    message: "Invalid signin: user_data must be a JSON object with a string id of 1-164 characters of A-Z a-z 0-9 _ - = @ , . ; and at most 100 watchlist ids",
+    close: false,
+  },
+  signinOtherUser: { code: 4009, message: "The connection is already signed in as another user", close: false },
+  signinTimeout: { code: 4009, message: "Connection not signed in within the time allowed", close: true },
   invalidMessage: { code: 4200, message: "Invalid message format", close: false },
   tooManyChannels: { code: 4300, message: "Too many channels", close: false },
   invalidChannelName: {

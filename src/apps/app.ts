@@ -29,6 +29,8 @@ export interface App {
   readonly maxBacklogBytes: number;
   /** Most channels one connection may be subscribed to at once; Infinity when unlimited (0 in the config). */
   readonly maxChannelsPerConnection: number;
+  /** Seconds a connection has to sign in (pusher:signin) before it is closed with 4009; null = no deadline. */
+  readonly userAuthenticationTimeout: number | null;
   readonly acceptClientEventsFrom: ClientEventsFrom;
   /** null = no rate limiting. */
   readonly rateLimiting: RateLimit | null;

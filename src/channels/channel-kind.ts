@@ -36,3 +36,23 @@ const VALID_NAME = /^[A-Za-z0-9_\-=@,.;]{1,164}$/;
 export function isValidChannelName(name: string): boolean {
   return VALID_NAME.test(name);
 }
+
+/** The channel of a signed-in user's sockets, which `sendToUser` publishes to (`#server-to-user-{id}`). */
+export const SERVER_TO_USER_PREFIX = "#server-to-user-";
+
+/** The user id of a `#server-to-user-{id}` channel name, or undefined for any other name. */
+export function serverToUserId(name: string): string | undefined {
+  if (!name.startsWith(SERVER_TO_USER_PREFIX)) return undefined;
+  const id = name.slice(SERVER_TO_USER_PREFIX.length);
+  return isValidUserId(id) ? id : undefined;
+}
+
+/** A signed-in user's id: the channel-name characters, so `#server-to-user-{id}` is a well-formed name. */
+export function isValidUserId(id: string): boolean {
+  return VALID_NAME.test(id);
+}
+
+/** Names clients and the HTTP API may use: Pusher's rule, or a server-to-user channel. */
+export function isValidEventChannel(name: string): boolean {
+  return VALID_NAME.test(name) || serverToUserId(name) !== undefined;
+}

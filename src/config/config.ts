@@ -77,6 +77,7 @@ export const DEFAULT_APP = {
   maxMessageSize: 10_000,
   maxBacklogBytes: 1_048_576,
   maxChannelsPerConnection: 1_000,
+  userAuthenticationTimeout: null,
   acceptClientEventsFrom: "members",
   rateLimiting: null,
 } as const satisfies Omit<App, "id" | "key" | "secret">;

@@ -65,6 +65,7 @@ const AppEntry = v.strictObject({
   max_message_size: opt(PositiveInt),
   max_backlog_bytes: opt(PositiveInt),
   max_channels_per_connection: opt(LimitOrZero),
+  user_authentication_timeout: opt(OptionalLimit),
   accept_client_events_from: opt(ClientEventsFrom),
   rate_limiting: opt(v.strictObject({
     enabled: opt(Bool),
@@ -144,6 +145,7 @@ function toApp(entry: v.InferOutput<typeof AppEntry>): App {
     maxMessageSize: entry.max_message_size ?? DEFAULT_APP.maxMessageSize,
     maxBacklogBytes: entry.max_backlog_bytes ?? DEFAULT_APP.maxBacklogBytes,
     maxChannelsPerConnection: entry.max_channels_per_connection ?? DEFAULT_APP.maxChannelsPerConnection,
+    userAuthenticationTimeout: entry.user_authentication_timeout ?? null,
     acceptClientEventsFrom: entry.accept_client_events_from ?? DEFAULT_APP.acceptClientEventsFrom,
     rateLimiting: limits?.enabled
       ? {

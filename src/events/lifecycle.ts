@@ -29,6 +29,18 @@ export interface LifecycleEvents {
   subscribed: { readonly app: App; readonly socketId: string; readonly channel: string; readonly userId: string | number | undefined };
   /** A connection left a channel (unsubscribe or disconnect). */
   unsubscribed: { readonly app: App; readonly socketId: string; readonly channel: string };
+  /** A subscriber of a cache channel found no cached event (it got pusher:cache_miss). */
+  cacheMiss: { readonly app: App; readonly channel: string; readonly socketId: string };
+  /** A connection signed in as a user (pusher:signin). */
+  signedIn: { readonly app: App; readonly socketId: string; readonly userId: string };
+  /** The cluster went from no subscriber on the channel to some (the webhook's channel_occupied). */
+  channelOccupied: { readonly app: App; readonly channel: string };
+  /** The channel's last subscriber in the cluster left, or its node died (the webhook's channel_vacated). */
+  channelVacated: { readonly app: App; readonly channel: string };
+  /** A user became present on a presence channel somewhere in the cluster (the webhook's member_added). */
+  presenceJoined: { readonly app: App; readonly channel: string; readonly userId: string | number };
+  /** A user is no longer present on the channel anywhere in the cluster (the webhook's member_removed). */
+  presenceLeft: { readonly app: App; readonly channel: string; readonly userId: string | number };
   /** A user's first socket on this node joined a presence channel. */
   memberAdded: { readonly app: App; readonly channel: string; readonly userId: string | number };
   /** A user's last socket on this node left a presence channel. */

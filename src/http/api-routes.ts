@@ -57,7 +57,8 @@ export function createApiRoutes(broker: Broker, authenticate: MiddlewareHandler<
       const requested = parseInfo(c.req.query("info"));
       const channels = emptyRecord<unknown>(); // channel names are the client's: `__proto__` too
       for (const facts of await broker.channels(c.var.app, requested.has("subscription_count"))) {
-        if (facts.name.startsWith(prefix)) channels[facts.name] = channelAttributes(facts.name, facts, requested);
+        // Users' own channels (#server-to-user-…) are the server's plumbing, not channels an app lists.
+        if (facts.name.startsWith(prefix) && !facts.name.startsWith("#")) channels[facts.name] = channelAttributes(facts.name, facts, requested);
       }
       return c.json({ channels });
     }],

@@ -1,14 +1,14 @@
 /** @module valibot schemas for HTTP API bodies, and their issues as Laravel-style 422 field messages. */
 
 import * as v from "valibot";
-import { isValidChannelName } from "../channels/channel-kind.ts";
+import { isValidEventChannel } from "../channels/channel-kind.ts";
 import { ApiError } from "../errors.ts";
 
 const REQUIRED = "required";
 const CHANNEL_NAME = "channel_name";
 
 const nonEmptyString = v.pipe(v.string(), v.nonEmpty(REQUIRED));
-const channelName = v.pipe(v.string(), v.check(isValidChannelName, CHANNEL_NAME));
+const channelName = v.pipe(v.string(), v.check(isValidEventChannel, CHANNEL_NAME));
 
 const eventFields = {
   name: nonEmptyString,

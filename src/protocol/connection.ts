@@ -24,6 +24,13 @@ export const MESSAGE_TOO_BIG = { code: 1009, reason: "Maximum message size excee
  */
 export const UNKNOWN_APP_MESSAGE_LIMIT = 1;
 
+/** A connection's signed-in user: its id, the ids it watches, and the user_data as the app server signed it. */
+export interface SignedInUser {
+  readonly id: string;
+  readonly watchlist: readonly string[];
+  readonly userData: string;
+}
+
 /** A WebSocket client of one app. Created at upgrade; registered with its app once open succeeds. */
 export class Connection implements WebSocketSession, Subscriber {
   readonly hub: Hub;
@@ -48,6 +55,10 @@ export class Connection implements WebSocketSession, Subscriber {
   isClosed = false;
   /** The close code the server sent, when it closed the connection itself. */
   private closeCode: number | undefined;
+  /** The user this connection signed in as (pusher:signin), if any. */
+  user: SignedInUser | undefined;
+  /** When the connection was accepted (ms), for the sign-in deadline. */
+  openedAt = 0;
 
   constructor(hub: Hub, app: App | undefined, origin: string | null) {
     this.hub = hub;
@@ -66,7 +77,7 @@ export class Connection implements WebSocketSession, Subscriber {
     if (!isOriginAllowed(app.allowedOrigins, this.origin)) return this.fail("originNotAllowed");
     this.state = state;
     this.socketId = this.hub.register(this, state);
-    this.lastSeenAt = this.hub.clock.now();
+    this.lastSeenAt = this.openedAt = this.hub.clock.now();
     this.send(connectionEstablished(this.socketId, app.activityTimeout));
     const events = this.hub.events;
     if (events.wants("connectionOpened")) events.emit("connectionOpened", { app, socketId: this.socketId, origin: this.origin });
@@ -112,6 +123,7 @@ export class Connection implements WebSocketSession, Subscriber {
     for (const channel of [...this.channels.values()]) leaveChannel(this, channel);
     const state = this.state;
     if (!state) return; // refused at open: it never counted as a connection
+    if (this.user) this.hub.watchlists.unwatch(this, state.app, this.user.watchlist);
     this.hub.unregister(this, state);
     const events = this.hub.events;
     if (events.wants("connectionClosed")) events.emit("connectionClosed", { app: state.app, socketId: this.socketId, code: this.closeCode });

@@ -22,6 +22,18 @@ export const SubscribeData = v.object({
   channel_data: v.nullish(v.string()),
 });
 
+/** `pusher:signin` data: the app server's signature, and the user_data string it signed. */
+export const SigninData = v.object({ auth: v.string(), user_data: v.string() });
+
+/** Most ids a user's watchlist may hold (Pusher's limit). */
+export const MAX_WATCHLIST = 100;
+
+/** Signed user_data after JSON decoding: a string `id`, optionally a `watchlist` of user ids. */
+export const UserData = v.looseObject({
+  id: v.pipe(v.string(), v.nonEmpty()),
+  watchlist: v.optional(v.pipe(v.array(v.pipe(v.string(), v.nonEmpty())), v.maxLength(MAX_WATCHLIST))),
+});
+
 /** `pusher:unsubscribe` data. */
 export const UnsubscribeData = v.object({ channel: ChannelName });
 
@@ -75,6 +87,17 @@ export interface PresenceSnapshot {
   readonly count: number;
   readonly ids: ReadonlyArray<string | number>;
   readonly hash: Record<string, unknown> | readonly [];
+}
+
+/** `pusher:signin_success`, carrying the user_data string as the app server signed it. */
+export function signinSuccess(userData: string): string {
+  return JSON.stringify({ event: "pusher:signin_success", data: JSON.stringify({ user_data: userData }) });
+}
+
+/** `pusher_internal:watchlist_events`: which watched users came online or went offline. */
+export function watchlistEvents(events: ReadonlyArray<{ name: "online" | "offline"; userIds: readonly string[] }>): string {
+  const data = { events: events.map(({ name, userIds }) => ({ name, user_ids: userIds })) };
+  return JSON.stringify({ event: "pusher_internal:watchlist_events", data: JSON.stringify(data) });
 }
 
 /** `pusher_internal:subscription_succeeded`; presence channels carry the member list. */

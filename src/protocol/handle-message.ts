@@ -7,6 +7,7 @@ import { handleClientEvent } from "./client-events.ts";
 import type { Connection } from "./connection.ts";
 import { connectionEstablished, InboundFrame, PONG_FRAME } from "./frames.ts";
 import type { AppState } from "./hub.ts";
+import { signin } from "./signin.ts";
 import { subscribe, unsubscribe } from "./subscriptions.ts";
 
 const WithChannel = v.object({ channel: v.string() });
@@ -37,6 +38,8 @@ function handleProtocolEvent(connection: Connection, app: App, state: AppState, 
       return unsubscribe(connection, data);
     case "pusher:connection_established":
       return connection.send(connectionEstablished(connection.socketId, app.activityTimeout));
+    case "pusher:signin":
+      return signin(connection, app, state, data);
     default:
       throw new PusherError("invalidMessage");
   }

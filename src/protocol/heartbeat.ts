@@ -7,7 +7,12 @@ import type { Hub } from "./hub.ts";
 export function sweepHeartbeats(hub: Hub, now: number): void {
   for (const state of hub.activeStates()) {
     const interval = state.app.pingInterval * 1000;
+    const signinDeadline = state.app.userAuthenticationTimeout === null ? Infinity : state.app.userAuthenticationTimeout * 1000;
     for (const connection of state.connections.values()) {
+      if (connection.user === undefined && now - connection.openedAt >= signinDeadline) {
+        connection.fail("signinTimeout");
+        continue;
+      }
       if (connection.pingedAt !== 0) {
         if (now - connection.pingedAt >= interval) {
           if (hub.events.wants("connectionPruned")) hub.events.emit("connectionPruned", { app: state.app, socketId: connection.socketId });

@@ -15,6 +15,7 @@ import { sweepHeartbeats } from "./heartbeat.ts";
 import { PublishMeter } from "../limits/backlog.ts";
 import { Lifecycle, utf8Length } from "../events/lifecycle.ts";
 import { LogThrottle } from "../support/log-throttle.ts";
+import { Watchlists } from "./watchlists.ts";
 
 /** One app's connections and channels on this node. */
 export class AppState {
@@ -67,6 +68,8 @@ export class Hub {
   cluster: ClusterPort = SINGLE_NODE;
   /** What happens on this node, for metrics, --debug, webhooks and embedders (see Lifecycle). */
   readonly events: Lifecycle;
+  /** Who watches which signed-in users. */
+  readonly watchlists: Watchlists;
 
   constructor(options: HubOptions) {
     this.apps = options.apps;
@@ -76,6 +79,7 @@ export class Hub {
     this.events = new Lifecycle((name, error) =>
       throttle.log(`listener ${name}`, (heldBack) =>
         options.logger.error(`A ${name} listener failed${heldBack}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`)));
+    this.watchlists = new Watchlists(this);
     this.randomInt = options.randomInt;
     this.topics = options.topics;
   }
@@ -160,14 +164,34 @@ export class Hub {
 
   /** A user became present in the cluster: tell this node's subscribers (`data` is its channel_data). */
   memberAppeared(app: App, channel: string, data: Record<string, unknown>): void {
+    const userId = data["user_id"];
+    if ((typeof userId === "string" || typeof userId === "number") && this.events.wants("presenceJoined")) {
+      this.events.emit("presenceJoined", { app, channel, userId });
+    }
     const local = this.states.get(app.id)?.channels.find(channel);
     if (local) this.broadcast(app, local, memberAdded(channel, data));
   }
 
   /** A user left the whole cluster: tell this node's subscribers. */
   memberDisappeared(app: App, channel: string, userId: string | number): void {
+    if (this.events.wants("presenceLeft")) this.events.emit("presenceLeft", { app, channel, userId });
     const local = this.states.get(app.id)?.channels.find(channel);
     if (local) this.broadcast(app, local, memberRemoved(channel, userId));
+  }
+
+  /** Whether this node has subscribers on the channel. */
+  hasLocalChannel(app: App, channel: string): boolean {
+    return this.states.get(app.id)?.channels.find(channel) !== undefined;
+  }
+
+  /** The cluster went from no subscriber on the channel to some (on this node or another). */
+  channelOccupiedSomewhere(app: App, channel: string): void {
+    if (this.events.wants("channelOccupied")) this.events.emit("channelOccupied", { app, channel });
+  }
+
+  /** The channel's last subscriber in the whole cluster left (or its node died). */
+  channelVacatedEverywhere(app: App, channel: string): void {
+    if (this.events.wants("channelVacated")) this.events.emit("channelVacated", { app, channel });
   }
 
   /** Drops a cached event once no node has subscribers on the channel. */
@@ -178,12 +202,17 @@ export class Hub {
     }
   }
 
-  /** Disconnects every connection of `app` whose signed channel data carries this user id. */
+  /** Disconnects every connection of `app` signed in as this user, or whose signed channel data carries its id. */
   terminateUser(app: App, userId: string): number {
     const state = this.states.get(app.id);
     if (!state) return 0;
     let terminated = 0;
     for (const connection of [...state.connections.values()]) {
+      if (connection.user?.id === userId) {
+        connection.fail("terminated");
+        terminated++;
+        continue;
+      }
       for (const channel of connection.channels.values()) {
         const subscription = channel.subscribers.get(connection);
         if (subscription?.userId !== undefined && String(subscription.userId) === userId) {

@@ -3,7 +3,8 @@
 import * as v from "valibot";
 import type { App } from "../apps/app.ts";
 import type { Channel } from "../channels/channel.ts";
-import { isValidChannelName } from "../channels/channel-kind.ts";
+import { isValidChannelName, SERVER_TO_USER_PREFIX, serverToUserId } from "../channels/channel-kind.ts";
+import type { RemoteMember } from "./cluster.ts";
 import { PusherError } from "../errors.ts";
 import { isChannelAuthValid } from "./channel-auth.ts";
 import type { Connection } from "./connection.ts";
@@ -25,12 +26,41 @@ export function subscribe(connection: Connection, app: App, state: AppState, dat
   const request = v.safeParse(SubscribeData, data);
   if (!request.success) throw new PusherError("invalidMessage");
   const { channel: name, auth, channel_data: rawChannelData } = request.output;
-  if (!isValidChannelName(name)) throw new PusherError("invalidChannelName");
-  const limit = app.maxChannelsPerConnection;
-  if (connection.channels.size >= limit && !connection.channels.has(name)) {
-    throw new PusherError("tooManyChannels", `Too many channels: a connection may be subscribed to at most ${limit} (max_channels_per_connection)`);
+  if (name.startsWith(SERVER_TO_USER_PREFIX)) {
+    // A signed-in user's own channel (pusher-js subscribes to it after signin_success): only that user's sockets.
+    const owner = serverToUserId(name);
+    if (owner === undefined) throw new PusherError("invalidChannelName");
+    if (connection.user?.id !== owner) throw new PusherError("unauthorized");
+  } else {
+    if (!isValidChannelName(name)) throw new PusherError("invalidChannelName");
+    const limit = app.maxChannelsPerConnection;
+    if (connection.channels.size >= limit && !connection.channels.has(name)) {
+      throw new PusherError("tooManyChannels", `Too many channels: a connection may be subscribed to at most ${limit} (max_channels_per_connection)`);
+    }
   }
+  const { channel, elsewhere } = join(connection, app, state, name, auth, rawChannelData);
+  connection.send(subscriptionSucceeded(name, channel.presence?.snapshot(elsewhere)));
+  if (channel.kind.cache) {
+    const cached = state.channels.cache.get(name);
+    if (cached !== undefined) return connection.send(cached);
+    connection.send(cacheMiss(name));
+    const events = connection.hub.events;
+    if (events.wants("cacheMiss")) events.emit("cacheMiss", { app, channel: name, socketId: connection.socketId });
+  }
+}
 
+/**
+ * Adds `connection` to the channel `name` (checking the signature of private and presence channels) and tells the
+ * others and the cluster what changed; sends nothing to `connection` itself. Throws before any change on failure.
+ */
+export function join(
+  connection: Connection,
+  app: App,
+  state: AppState,
+  name: string,
+  auth?: string | null,
+  rawChannelData?: string | null,
+): { channel: Channel<Connection>; elsewhere: ReadonlyMap<string, RemoteMember> | undefined } {
   const channel = state.channels.findOrNew(name);
   const channelData = rawChannelData ? parseChannelData(rawChannelData, channel.kind.authenticated) : undefined;
   if (channel.kind.authenticated && !isChannelAuthValid(app, connection.socketId, name, auth, rawChannelData)) {
@@ -45,6 +75,7 @@ export function subscribe(connection: Connection, app: App, state: AppState, dat
   if (state.channels.register(channel)) {
     cluster.occupied(app.id, name);
     if (events.wants("channelCreated")) events.emit("channelCreated", { app, channel: name });
+    if (!cluster.occupiedElsewhere(app.id, name)) hub.channelOccupiedSomewhere(app, name);
   }
   const isNew = !connection.channels.has(name);
   connection.channels.set(name, channel);
@@ -55,6 +86,7 @@ export function subscribe(connection: Connection, app: App, state: AppState, dat
     if (userId !== undefined) {
       cluster.joined(app.id, name, userId, stored);
       if (events.wants("memberAdded")) events.emit("memberAdded", { app, channel: name, userId });
+      if (!elsewhere?.has(String(userId)) && events.wants("presenceJoined")) events.emit("presenceJoined", { app, channel: name, userId });
     } else if (channel.presence?.anonymous === 1) cluster.anonymous(app.id, name, true);
     // A user already present on another node was announced there and replicated here: no second member_added.
     if (userId === undefined || !elsewhere?.has(String(userId))) hub.broadcast(app, channel, memberAdded(name, stored), connection);
@@ -62,8 +94,7 @@ export function subscribe(connection: Connection, app: App, state: AppState, dat
   // Other nodes keep a copy of the member: give them the new data for the member lists of later joiners.
   if (refreshed && userId !== undefined) cluster.refreshed(app.id, name, userId, stored);
   if (left !== undefined) announceLeave(connection, channel, left, connection);
-  connection.send(subscriptionSucceeded(name, channel.presence?.snapshot(elsewhere)));
-  if (channel.kind.cache) connection.send(state.channels.cache.get(name) ?? cacheMiss(name));
+  return { channel, elsewhere };
 }
 
 // https://pusher.com/docs/channels/library_auth_reference/pusher-websockets-protocol/#pusher-unsubscribe-client-pusher-channels
@@ -90,6 +121,7 @@ export function leaveChannel(connection: Connection, channel: Channel<Connection
     hub.cluster.vacated(state.app.id, channel.name);
     hub.forgetCacheIfVacant(state.app, channel.name);
     if (hub.events.wants("channelRemoved")) hub.events.emit("channelRemoved", { app, channel: channel.name });
+    if (!hub.cluster.occupiedElsewhere(app.id, channel.name)) hub.channelVacatedEverywhere(app, channel.name);
   }
 }
 
@@ -99,7 +131,9 @@ function announceLeave(connection: Connection, channel: Channel<Connection>, use
   const { cluster, events } = connection.hub;
   cluster.left(app.id, channel.name, userId);
   if (events.wants("memberRemoved")) events.emit("memberRemoved", { app, channel: channel.name, userId });
-  if (!cluster.remoteMembers(app.id, channel.name)?.has(String(userId))) connection.hub.broadcast(app, channel, memberRemoved(channel.name, userId), except);
+  if (cluster.remoteMembers(app.id, channel.name)?.has(String(userId))) return; // still present on another node
+  if (events.wants("presenceLeft")) events.emit("presenceLeft", { app, channel: channel.name, userId });
+  connection.hub.broadcast(app, channel, memberRemoved(channel.name, userId), except);
 }
 
 /** channel_data must be a JSON object; on signed channels `user_id`, if any, a non-empty string or a number. */

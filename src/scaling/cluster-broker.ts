@@ -80,7 +80,13 @@ export class ClusterBroker implements Broker, ClusterPort {
       },
       channelVacated: (appId, channel) => {
         const app = hub.apps.findById(appId);
-        if (app) hub.forgetCacheIfVacant(app, channel);
+        if (!app) return;
+        hub.forgetCacheIfVacant(app, channel);
+        if (!hub.hasLocalChannel(app, channel)) hub.channelVacatedEverywhere(app, channel);
+      },
+      channelOccupied: (appId, channel) => {
+        const app = hub.apps.findById(appId);
+        if (app && !hub.hasLocalChannel(app, channel)) hub.channelOccupiedSomewhere(app, channel);
       },
     });
     hub.cluster = this;

@@ -12,6 +12,8 @@ export interface ReplicaEvents {
   memberDisappeared(appId: string, channel: string, userId: string | number): void;
   /** The last peer with subscribers on the channel has none left. */
   channelVacated(appId: string, channel: string): void;
+  /** A peer has subscribers on a channel no other peer had. */
+  channelOccupied(appId: string, channel: string): void;
 }
 
 /** One peer's channels (app → channel → members by user key). */
@@ -199,7 +201,10 @@ export class Replicas {
     if (!combinedApp) this.aggregate.set(appId, (combinedApp = new Map()));
     const combined = combinedApp.get(channel);
     if (combined) combined.nodes++;
-    else combinedApp.set(channel, { nodes: 1, anonymousNodes: 0, members: new Map() });
+    else {
+      combinedApp.set(channel, { nodes: 1, anonymousNodes: 0, members: new Map() });
+      this.events.channelOccupied(appId, channel);
+    }
     return members;
   }
 }

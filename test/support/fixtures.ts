@@ -10,6 +10,7 @@ const defaults = {
   maxMessageSize: 10_000,
   maxBacklogBytes: 1_048_576,
   maxChannelsPerConnection: 1_000,
+  userAuthenticationTimeout: null,
   acceptClientEventsFrom: "members",
   rateLimiting: null,
 } as const satisfies Partial<App>;

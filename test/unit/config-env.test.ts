@@ -62,6 +62,7 @@ describe("env: defaults", () => {
       maxMessageSize: 10_000,
       maxBacklogBytes: 1_048_576,
       maxChannelsPerConnection: 1_000,
+      userAuthenticationTimeout: null,
       acceptClientEventsFrom: "members",
       rateLimiting: null,
     });
@@ -123,6 +124,7 @@ describe("env: every app variable", () => {
         REVERB_APP_MAX_MESSAGE_SIZE: "500000",
         REVERB_APP_MAX_BACKLOG_BYTES: "4000000",
         REVERB_APP_MAX_CHANNELS_PER_CONNECTION: "0",
+        REVERB_APP_USER_AUTHENTICATION_TIMEOUT: "30",
         REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM: "all",
         REVERB_APP_RATE_LIMITING_ENABLED: "true",
         REVERB_APP_RATE_LIMIT_MAX_ATTEMPTS: "5",
@@ -140,6 +142,7 @@ describe("env: every app variable", () => {
         maxMessageSize: 500_000,
         maxBacklogBytes: 4_000_000,
         maxChannelsPerConnection: Infinity,
+        userAuthenticationTimeout: 30,
         acceptClientEventsFrom: "all",
         rateLimiting: { maxAttempts: 5, decaySeconds: 2, terminateOnLimit: true },
       },
