@@ -31,6 +31,8 @@ export interface App {
   readonly maxChannelsPerConnection: number;
   /** Seconds a connection has to sign in (pusher:signin) before it is closed with 4009; null = no deadline. */
   readonly userAuthenticationTimeout: number | null;
+  /** Send `pusher_internal:subscription_count` to subscribers of non-presence channels when their count changes. */
+  readonly subscriptionCount: boolean;
   readonly acceptClientEventsFrom: ClientEventsFrom;
   /** null = no rate limiting. */
   readonly rateLimiting: RateLimit | null;

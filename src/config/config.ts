@@ -78,6 +78,7 @@ export const DEFAULT_APP = {
   maxBacklogBytes: 1_048_576,
   maxChannelsPerConnection: 1_000,
   userAuthenticationTimeout: null,
+  subscriptionCount: false,
   acceptClientEventsFrom: "members",
   rateLimiting: null,
 } as const satisfies Omit<App, "id" | "key" | "secret">;

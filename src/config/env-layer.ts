@@ -99,6 +99,7 @@ function appSettings(read: Read): AppSettings {
     maxBacklogBytes: read("REVERB_APP_MAX_BACKLOG_BYTES", PositiveInt) ?? DEFAULT_APP.maxBacklogBytes,
     maxChannelsPerConnection: read("REVERB_APP_MAX_CHANNELS_PER_CONNECTION", LimitOrZero) ?? DEFAULT_APP.maxChannelsPerConnection,
     userAuthenticationTimeout: read("REVERB_APP_USER_AUTHENTICATION_TIMEOUT", OptionalLimit) ?? null,
+    subscriptionCount: read("REVERB_APP_SUBSCRIPTION_COUNT", Bool) ?? DEFAULT_APP.subscriptionCount,
     acceptClientEventsFrom: read("REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM", ClientEventsFrom) ?? DEFAULT_APP.acceptClientEventsFrom,
     rateLimiting: rateLimited
       ? {

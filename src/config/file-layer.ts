@@ -66,6 +66,7 @@ const AppEntry = v.strictObject({
   max_backlog_bytes: opt(PositiveInt),
   max_channels_per_connection: opt(LimitOrZero),
   user_authentication_timeout: opt(OptionalLimit),
+  subscription_count: opt(Bool),
   accept_client_events_from: opt(ClientEventsFrom),
   rate_limiting: opt(v.strictObject({
     enabled: opt(Bool),
@@ -146,6 +147,7 @@ function toApp(entry: v.InferOutput<typeof AppEntry>): App {
     maxBacklogBytes: entry.max_backlog_bytes ?? DEFAULT_APP.maxBacklogBytes,
     maxChannelsPerConnection: entry.max_channels_per_connection ?? DEFAULT_APP.maxChannelsPerConnection,
     userAuthenticationTimeout: entry.user_authentication_timeout ?? null,
+    subscriptionCount: entry.subscription_count ?? DEFAULT_APP.subscriptionCount,
     acceptClientEventsFrom: entry.accept_client_events_from ?? DEFAULT_APP.acceptClientEventsFrom,
     rateLimiting: limits?.enabled
       ? {

@@ -41,6 +41,8 @@ export interface LifecycleEvents {
   presenceJoined: { readonly app: App; readonly channel: string; readonly userId: string | number };
   /** A user is no longer present on the channel anywhere in the cluster (the webhook's member_removed). */
   presenceLeft: { readonly app: App; readonly channel: string; readonly userId: string | number };
+  /** A non-presence channel's subscription count in the cluster changed (announced at most once a second). */
+  subscriptionCount: { readonly app: App; readonly channel: string; readonly count: number };
   /** A user's first socket on this node joined a presence channel. */
   memberAdded: { readonly app: App; readonly channel: string; readonly userId: string | number };
   /** A user's last socket on this node left a presence channel. */

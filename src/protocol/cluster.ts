@@ -30,6 +30,10 @@ export interface ClusterPort {
   anonymous(appId: string, channel: string, present: boolean): void;
   /** A client event this node relayed locally; other nodes relay it to their subscribers except `socketId`. */
   clientEvent(appId: string, channel: string, frame: string, socketId: string): void;
+  /** This node's subscription count on a channel changed (reported to the others at the next heartbeat). */
+  countChanged(appId: string, channel: string): void;
+  /** Subscriptions to the channel on other nodes. */
+  remoteSubscriptions(appId: string, channel: string): number;
 }
 
 /** The cluster of one node: nothing elsewhere, nothing to report. */
@@ -44,4 +48,6 @@ export const SINGLE_NODE: ClusterPort = {
   refreshed() {},
   anonymous() {},
   clientEvent() {},
+  countChanged() {},
+  remoteSubscriptions: () => 0,
 };

@@ -100,6 +100,11 @@ export function watchlistEvents(events: ReadonlyArray<{ name: "online" | "offlin
   return JSON.stringify({ event: "pusher_internal:watchlist_events", data: JSON.stringify(data) });
 }
 
+/** `pusher_internal:subscription_count`: how many subscriptions the channel has in the whole cluster. */
+export function subscriptionCount(channel: string, count: number): string {
+  return JSON.stringify({ event: "pusher_internal:subscription_count", data: JSON.stringify({ subscription_count: count }), channel });
+}
+
 /** `pusher_internal:subscription_succeeded`; presence channels carry the member list. */
 export function subscriptionSucceeded(channel: string, presence?: PresenceSnapshot): string {
   return JSON.stringify({

@@ -16,6 +16,7 @@ import { PublishMeter } from "../limits/backlog.ts";
 import { Lifecycle, utf8Length } from "../events/lifecycle.ts";
 import { LogThrottle } from "../support/log-throttle.ts";
 import { Watchlists } from "./watchlists.ts";
+import { SubscriptionCounts } from "./subscription-counts.ts";
 
 /** One app's connections and channels on this node. */
 export class AppState {
@@ -70,6 +71,8 @@ export class Hub {
   readonly events: Lifecycle;
   /** Who watches which signed-in users. */
   readonly watchlists: Watchlists;
+  /** Cluster-wide subscription counts, announced once a second. */
+  readonly subscriptionCounts: SubscriptionCounts;
 
   constructor(options: HubOptions) {
     this.apps = options.apps;
@@ -80,13 +83,17 @@ export class Hub {
       throttle.log(`listener ${name}`, (heldBack) =>
         options.logger.error(`A ${name} listener failed${heldBack}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`)));
     this.watchlists = new Watchlists(this);
+    this.subscriptionCounts = new SubscriptionCounts(this);
     this.randomInt = options.randomInt;
     this.topics = options.topics;
   }
 
   /** Starts the heartbeat sweep. */
   start(): void {
-    this.stopHeartbeat ??= this.clock.every(HEARTBEAT_SWEEP_MS, () => sweepHeartbeats(this, this.clock.now()));
+    this.stopHeartbeat ??= this.clock.every(HEARTBEAT_SWEEP_MS, () => {
+      sweepHeartbeats(this, this.clock.now());
+      this.subscriptionCounts.flush();
+    });
   }
 
   /** The session for a WebSocket upgrade to `/app/{appKey}`; an unknown key is reported once the socket opens. */

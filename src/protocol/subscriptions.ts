@@ -79,7 +79,11 @@ export function join(
   }
   const isNew = !connection.channels.has(name);
   connection.channels.set(name, channel);
-  if (isNew && events.wants("subscribed")) events.emit("subscribed", { app, socketId: connection.socketId, channel: name, userId });
+  if (isNew) {
+    cluster.countChanged(app.id, name);
+    hub.subscriptionCounts.changed(app, name);
+    if (events.wants("subscribed")) events.emit("subscribed", { app, socketId: connection.socketId, channel: name, userId });
+  }
 
   const elsewhere = channel.kind.presence ? cluster.remoteMembers(app.id, name) : undefined;
   if (joined) {
@@ -113,6 +117,8 @@ export function leaveChannel(connection: Connection, channel: Channel<Connection
   connection.channels.delete(channel.name);
   const { hub } = connection;
   const app = connection.app!;
+  hub.cluster.countChanged(app.id, channel.name);
+  hub.subscriptionCounts.changed(app, channel.name);
   if (hub.events.wants("unsubscribed")) hub.events.emit("unsubscribed", { app, socketId: connection.socketId, channel: channel.name });
   if (left !== undefined) announceLeave(connection, channel, left);
   if (hadAnonymous && channel.presence?.anonymous === 0) hub.cluster.anonymous(app.id, channel.name, false);

@@ -11,7 +11,7 @@ import type { ApiEvent, AppState, Hub } from "../protocol/hub.ts";
 import type { Clock, StopTimer } from "../support/clock.ts";
 import type { Logger } from "../support/logger.ts";
 import type { Broker, ChannelFacts } from "./broker.ts";
-import { anonymousEntry, channelEntry, Digest, memberEntry } from "./digest.ts";
+import { anonymousEntry, channelEntry, countEntry, Digest, memberEntry } from "./digest.ts";
 import { emptyRecord } from "../support/keyed-record.ts";
 import { decodeEnvelope, encodeEnvelope, type Envelope, type Outgoing, type Snapshot } from "./envelope.ts";
 import type { PubSub } from "./pubsub.ts";
@@ -59,6 +59,10 @@ export class ClusterBroker implements Broker, ClusterPort {
   private readonly options: Required<Omit<ClusterOptions, "onRestart">> & Pick<ClusterOptions, "onRestart">;
   private readonly digest = new Digest();
   private readonly syncRequested = new Map<string, number>();
+  /** Channels (app id → names) whose local subscription count changed since the last heartbeat. */
+  private readonly dirtyCounts = new Map<string, Set<string>>();
+  /** The subscription counts last reported to the others (`app\nchannel` → count). */
+  private readonly reportedCounts = new Map<string, number>();
   private readonly gatherings = new Map<string, Gathering>();
   private readonly stopHeartbeat: StopTimer;
   private queries = 0;
@@ -87,6 +91,10 @@ export class ClusterBroker implements Broker, ClusterPort {
       channelOccupied: (appId, channel) => {
         const app = hub.apps.findById(appId);
         if (app && !hub.hasLocalChannel(app, channel)) hub.channelOccupiedSomewhere(app, channel);
+      },
+      countChanged: (appId, channel) => {
+        const app = hub.apps.findById(appId);
+        if (app) hub.subscriptionCounts.changed(app, channel);
       },
     });
     hub.cluster = this;
@@ -168,7 +176,24 @@ export class ClusterBroker implements Broker, ClusterPort {
 
   vacated(appId: string, channel: string): void {
     this.digest.toggle(channelEntry(appId, channel));
+    // Peers drop the channel's count along with it.
+    const key = `${appId}\n${channel}`;
+    const reported = this.reportedCounts.get(key);
+    if (reported !== undefined) {
+      this.digest.toggle(countEntry(appId, channel, reported));
+      this.reportedCounts.delete(key);
+    }
     this.send({ type: "channel", app: appId, channel, op: "vacated" });
+  }
+
+  countChanged(appId: string, channel: string): void {
+    let channels = this.dirtyCounts.get(appId);
+    if (!channels) this.dirtyCounts.set(appId, (channels = new Set()));
+    channels.add(channel);
+  }
+
+  remoteSubscriptions(appId: string, channel: string): number {
+    return this.replicas.subscriptions(appId, channel);
   }
 
   joined(appId: string, channel: string, userId: string | number, data: Record<string, unknown>): void {
@@ -225,6 +250,9 @@ export class ClusterBroker implements Broker, ClusterPort {
       case "anonymous":
         return this.replicas.setAnonymous(message.node, message.app, message.channel, message.present, now);
       case "heartbeat":
+        for (const [appId, channels] of Object.entries(message.counts ?? {})) {
+          for (const [channel, count] of Object.entries(channels)) this.replicas.setCount(message.node, appId, channel, count, now);
+        }
         if (this.replicas.node(message.node, now).digest.value !== message.digest) this.requestSync(message.node, now);
         return;
       case "hello":
@@ -267,7 +295,8 @@ export class ClusterBroker implements Broker, ClusterPort {
 
   private beat(): void {
     if (!this.pubsub.connected) return; // peers cannot be heard either; expiring them now would be wrong
-    this.send({ type: "heartbeat", digest: this.digest.value });
+    const counts = this.changedCounts();
+    this.send({ type: "heartbeat", digest: this.digest.value, ...(counts && { counts }) });
     const now = this.options.clock.now();
     for (const node of [...this.replicas.nodes.values()]) {
       if (now - node.lastSeen > this.options.expiryMs) {
@@ -301,6 +330,27 @@ export class ClusterBroker implements Broker, ClusterPort {
     this.send({ type: "sync", to: nodeId });
   }
 
+  /** The local subscription counts that changed since they were last reported (and now count as reported). */
+  private changedCounts(): Record<string, Record<string, number>> | undefined {
+    if (this.dirtyCounts.size === 0) return undefined;
+    let counts: Record<string, Record<string, number>> | undefined;
+    for (const [appId, channels] of this.dirtyCounts) {
+      const app = this.hub.apps.findById(appId);
+      for (const channel of channels) {
+        const local = app ? this.hub.state(app).channels.find(channel)?.subscribers.size ?? 0 : 0;
+        const key = `${appId}\n${channel}`;
+        const reported = this.reportedCounts.get(key);
+        if (local === 0 || local === reported) continue; // a vacated channel was reported as such
+        if (reported !== undefined) this.digest.toggle(countEntry(appId, channel, reported));
+        this.digest.toggle(countEntry(appId, channel, local));
+        this.reportedCounts.set(key, local);
+        ((counts ??= emptyRecord())[appId] ??= emptyRecord())[channel] = local;
+      }
+    }
+    this.dirtyCounts.clear();
+    return counts;
+  }
+
   /** This node's channels and members; also re-derives the digest from them, so it never drifts. */
   private snapshot(): Snapshot {
     const snapshot: Snapshot = emptyRecord();
@@ -318,10 +368,13 @@ export class ClusterBroker implements Broker, ClusterPort {
         const cache = state.channels.cache.get(name);
         const anonymous = (channel.presence?.anonymous ?? 0) > 0;
         if (anonymous) this.digest.toggle(anonymousEntry(appId, name));
+        const count = this.reportedCounts.get(`${appId}\n${name}`);
+        if (count !== undefined) this.digest.toggle(countEntry(appId, name, count));
         (snapshot[appId] ??= emptyRecord())[name] = {
           ...(members && { members }),
           ...(anonymous && { anonymous }),
           ...(cache !== undefined && { cache }),
+          ...(count !== undefined && { count }),
         };
       }
     }

@@ -35,3 +35,5 @@ export const channelEntry = (appId: string, channel: string) => `c\n${appId}\n${
 export const memberEntry = (appId: string, channel: string, userKey: string) => `m\n${appId}\n${channel}\n${userKey}`;
 /** The digest entry of "has presence subscriptions without user_id". */
 export const anonymousEntry = (appId: string, channel: string) => `a\n${appId}\n${channel}`;
+/** The digest entry of a node's reported subscription count on a channel. */
+export const countEntry = (appId: string, channel: string, count: number) => `n\n${appId}\n${channel}\n${count}`;

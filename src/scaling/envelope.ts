@@ -18,7 +18,12 @@ const ChannelState = v.object({
   /** The node has presence subscriptions without user_id on the channel. */
   anonymous: v.optional(v.boolean()),
   cache: v.optional(v.string()),
+  /** The node's subscription count on the channel, as last reported. */
+  count: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
 });
+
+/** Subscription counts that changed since the last heartbeat: app id → channel → count (0 once it has none). */
+const Counts = keyedRecord(keyedRecord(v.pipe(v.number(), v.integer(), v.minValue(0))));
 
 export const Envelope = v.variant("type", [
   // An HTTP API event: every node delivers it to its own subscribers (except the socket_id, wherever it is).
@@ -31,7 +36,7 @@ export const Envelope = v.variant("type", [
   // First presence subscription without user_id on a channel (present) / last one gone.
   v.object({ ...base, type: v.literal("anonymous"), app: Id, channel: v.string(), present: v.boolean() }),
   // Liveness and anti-entropy.
-  v.object({ ...base, type: v.literal("heartbeat"), digest: v.string() }),
+  v.object({ ...base, type: v.literal("heartbeat"), digest: v.string(), counts: v.optional(Counts) }),
   v.object({ ...base, type: v.literal("hello") }),
   v.object({ ...base, type: v.literal("bye") }),
   v.object({ ...addressed, type: v.literal("sync") }),

@@ -1,7 +1,7 @@
 /** @module What this node knows of its peers: their occupied channels and presence members, kept in step by messages. */
 
 import type { RemoteMember } from "../protocol/cluster.ts";
-import { anonymousEntry, channelEntry, Digest, memberEntry } from "./digest.ts";
+import { anonymousEntry, channelEntry, countEntry, Digest, memberEntry } from "./digest.ts";
 import type { Snapshot } from "./envelope.ts";
 
 /** Transitions of the peers' combined state (this node's own state is not part of it). */
@@ -14,6 +14,8 @@ export interface ReplicaEvents {
   channelVacated(appId: string, channel: string): void;
   /** A peer has subscribers on a channel no other peer had. */
   channelOccupied(appId: string, channel: string): void;
+  /** The peers' subscription count on the channel changed. */
+  countChanged(appId: string, channel: string): void;
 }
 
 /** One peer's channels (app → channel → members by user key). */
@@ -24,6 +26,8 @@ class NodeReplica {
   readonly apps = new Map<string, Map<string, Map<string, StoredMember>>>();
   /** Channels (`app\nchannel`) where the node has presence subscriptions without user_id. */
   readonly anonymous = new Set<string>();
+  /** The node's reported subscription count per channel (`app\nchannel`); unreported channels count as 1. */
+  readonly counts = new Map<string, number>();
 
   constructor(id: string, now: number) {
     this.id = id;
@@ -44,6 +48,9 @@ interface AggregateMember extends StoredMember {
 interface AggregateChannel {
   /** How many peers have subscribers on the channel. */
   nodes: number;
+  /** The sum of the peers' reported subscription counts, and how many peers reported one. */
+  countSum: number;
+  countedNodes: number;
   /** How many peers have presence subscriptions without user_id on it. */
   anonymousNodes: number;
   readonly members: Map<string, AggregateMember>;
@@ -81,6 +88,29 @@ export class Replicas {
     return (this.aggregate.get(appId)?.get(channel)?.anonymousNodes ?? 0) > 0;
   }
 
+  /** Subscriptions to the channel on the peers (a peer that has not reported its count yet has at least one). */
+  subscriptions(appId: string, channel: string): number {
+    const combined = this.aggregate.get(appId)?.get(channel);
+    return combined ? combined.countSum + (combined.nodes - combined.countedNodes) : 0;
+  }
+
+  /** A peer's subscription count on a channel (0: it has none left, as its vacated message also says). */
+  setCount(nodeId: string, appId: string, channel: string, count: number, now: number): void {
+    if (count === 0) return; // the channel's vacated message does the work
+    const node = this.node(nodeId, now);
+    this.channelOf(node, appId, channel);
+    const key = `${appId}\n${channel}`;
+    const previous = node.counts.get(key);
+    if (previous === count) return;
+    const combined = this.aggregate.get(appId)!.get(channel)!;
+    if (previous === undefined) combined.countedNodes++;
+    else node.digest.toggle(countEntry(appId, channel, previous));
+    combined.countSum += count - (previous ?? 0);
+    node.counts.set(key, count);
+    node.digest.toggle(countEntry(appId, channel, count));
+    this.events.countChanged(appId, channel);
+  }
+
   /** Channels of the app with subscribers on some peer. */
   remoteChannels(appId: string): Iterable<string> {
     return this.aggregate.get(appId)?.keys() ?? [];
@@ -99,10 +129,19 @@ export class Replicas {
     node.apps.get(appId)!.delete(channel);
     node.digest.toggle(channelEntry(appId, channel));
     const combined = this.aggregate.get(appId)!.get(channel)!;
+    const countKey = `${appId}\n${channel}`;
+    const count = node.counts.get(countKey);
+    if (count !== undefined) {
+      node.counts.delete(countKey);
+      node.digest.toggle(countEntry(appId, channel, count));
+      combined.countSum -= count;
+      combined.countedNodes--;
+    }
     if (--combined.nodes === 0) {
       this.aggregate.get(appId)!.delete(channel);
       this.events.channelVacated(appId, channel);
     }
+    this.events.countChanged(appId, channel);
   }
 
   joined(nodeId: string, appId: string, channel: string, userId: string | number, data: Record<string, unknown>, now: number): void {
@@ -179,6 +218,7 @@ export class Replicas {
         const keep = new Set((next.members ?? []).map(([userId]) => String(userId)));
         for (const key of [...members.keys()]) if (!keep.has(key)) this.left(nodeId, appId, channel, key);
         if (!next.anonymous) this.setAnonymous(nodeId, appId, channel, false, now);
+        if (next.count === undefined) this.forgetCount(node, appId, channel);
       }
     }
     for (const [appId, channels] of Object.entries(snapshot)) {
@@ -186,8 +226,22 @@ export class Replicas {
         this.occupied(nodeId, appId, channel, now);
         for (const [userId, data] of state.members ?? []) this.joined(nodeId, appId, channel, userId, data, now);
         if (state.anonymous) this.setAnonymous(nodeId, appId, channel, true, now);
+        if (state.count !== undefined) this.setCount(nodeId, appId, channel, state.count, now);
       }
     }
+  }
+
+  /** Drops a peer's reported count on a channel it still has (it counts as 1 again). */
+  private forgetCount(node: NodeReplica, appId: string, channel: string): void {
+    const key = `${appId}\n${channel}`;
+    const count = node.counts.get(key);
+    if (count === undefined) return;
+    node.counts.delete(key);
+    node.digest.toggle(countEntry(appId, channel, count));
+    const combined = this.aggregate.get(appId)!.get(channel)!;
+    combined.countSum -= count;
+    combined.countedNodes--;
+    this.events.countChanged(appId, channel);
   }
 
   private channelOf(node: NodeReplica, appId: string, channel: string): Map<string, StoredMember> {
@@ -202,9 +256,10 @@ export class Replicas {
     const combined = combinedApp.get(channel);
     if (combined) combined.nodes++;
     else {
-      combinedApp.set(channel, { nodes: 1, anonymousNodes: 0, members: new Map() });
+      combinedApp.set(channel, { nodes: 1, anonymousNodes: 0, countSum: 0, countedNodes: 0, members: new Map() });
       this.events.channelOccupied(appId, channel);
     }
+    this.events.countChanged(appId, channel);
     return members;
   }
 }

@@ -11,6 +11,7 @@ const defaults = {
   maxBacklogBytes: 1_048_576,
   maxChannelsPerConnection: 1_000,
   userAuthenticationTimeout: null,
+  subscriptionCount: false,
   acceptClientEventsFrom: "members",
   rateLimiting: null,
 } as const satisfies Partial<App>;

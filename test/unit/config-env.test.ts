@@ -63,6 +63,7 @@ describe("env: defaults", () => {
       maxBacklogBytes: 1_048_576,
       maxChannelsPerConnection: 1_000,
       userAuthenticationTimeout: null,
+      subscriptionCount: false,
       acceptClientEventsFrom: "members",
       rateLimiting: null,
     });
@@ -125,6 +126,7 @@ describe("env: every app variable", () => {
         REVERB_APP_MAX_BACKLOG_BYTES: "4000000",
         REVERB_APP_MAX_CHANNELS_PER_CONNECTION: "0",
         REVERB_APP_USER_AUTHENTICATION_TIMEOUT: "30",
+        REVERB_APP_SUBSCRIPTION_COUNT: "true",
         REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM: "all",
         REVERB_APP_RATE_LIMITING_ENABLED: "true",
         REVERB_APP_RATE_LIMIT_MAX_ATTEMPTS: "5",
@@ -143,6 +145,7 @@ describe("env: every app variable", () => {
         maxBacklogBytes: 4_000_000,
         maxChannelsPerConnection: Infinity,
         userAuthenticationTimeout: 30,
+        subscriptionCount: true,
         acceptClientEventsFrom: "all",
         rateLimiting: { maxAttempts: 5, decaySeconds: 2, terminateOnLimit: true },
       },
