@@ -14,6 +14,8 @@ import type { Hono } from "hono";
 import type { Topics } from "./channels/channel.ts";
 import type { Connection } from "./protocol/connection.ts";
 import type { Lifecycle } from "./events/lifecycle.ts";
+import { Webhooks } from "./webhooks/webhooks.ts";
+import type { WebhookQueueOptions } from "./webhooks/webhook-queue.ts";
 
 export interface ServerOptions {
   readonly apps: readonly App[];
@@ -27,6 +29,8 @@ export interface ServerOptions {
   readonly topics?: Topics<Connection>;
   /** Cluster broker; defaults to a single-node broker. */
   readonly createBroker?: (hub: Hub) => Broker;
+  /** Webhook batching and retry timing (tests shorten it). */
+  readonly webhookOptions?: Partial<WebhookQueueOptions>;
 }
 
 /** A running Resound core, ready to be served by a runtime shim. */
@@ -51,6 +55,10 @@ export function createServer(options: ServerOptions): ResoundServer {
   const apps = createConfigAppRegistry(options.apps);
   const hub = new Hub({ apps, clock, logger, randomInt: options.randomInt ?? secureRandomInt, topics: options.topics });
   const broker = (options.createBroker ?? createLocalBroker)(hub);
+  // Only apps with webhooks pay for them (the listeners make the hub report cluster-wide changes).
+  const webhooks = options.apps.some((app) => app.webhooks.length > 0)
+    ? new Webhooks(hub, clock, logger, options.webhookOptions)
+    : undefined;
   const http = createHttpApp({
     hub,
     broker,
@@ -69,7 +77,9 @@ export function createServer(options: ServerOptions): ResoundServer {
     http,
     maxMessageSize: Math.max(0, ...options.apps.map((app) => app.maxMessageSize)),
     async shutdown() {
+      broker.beginShutdown?.();
       hub.shutdown();
+      await webhooks?.close();
       await broker.close();
     },
   };

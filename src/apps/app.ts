@@ -1,5 +1,7 @@
 /** @module An application as configured: credentials and per-app limits (Reverb's `apps` entries). */
 
+import type { Webhook } from "../webhooks/webhook.ts";
+
 /** Who may send client events: subscribers of the channel, any connection, or nobody. */
 export type ClientEventsFrom = "members" | "all" | "none";
 
@@ -33,6 +35,8 @@ export interface App {
   readonly userAuthenticationTimeout: number | null;
   /** Send `pusher_internal:subscription_count` to subscribers of non-presence channels when their count changes. */
   readonly subscriptionCount: boolean;
+  /** Where to POST Pusher webhooks. */
+  readonly webhooks: readonly Webhook[];
   readonly acceptClientEventsFrom: ClientEventsFrom;
   /** null = no rate limiting. */
   readonly rateLimiting: RateLimit | null;

@@ -79,6 +79,7 @@ export const DEFAULT_APP = {
   maxChannelsPerConnection: 1_000,
   userAuthenticationTimeout: null,
   subscriptionCount: false,
+  webhooks: [],
   acceptClientEventsFrom: "members",
   rateLimiting: null,
 } as const satisfies Omit<App, "id" | "key" | "secret">;

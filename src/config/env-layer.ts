@@ -8,6 +8,7 @@ import {
   ConfigError,
   DatabaseIndex,
   Host,
+  HttpUrl,
   LimitOrZero,
   OptionalLimit,
   OptionalText,
@@ -16,8 +17,10 @@ import {
   Port,
   PositiveInt,
   Text,
+  WebhookEventTypes,
 } from "./fields.ts";
-import type * as v from "valibot";
+import * as v from "valibot";
+import { WEBHOOK_EVENT_TYPES } from "../webhooks/webhook.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -88,6 +91,17 @@ function envApp(env: Env, read: Read): App | undefined {
   };
 }
 
+/** REVERB_APP_WEBHOOK_URL (and REVERB_APP_WEBHOOK_EVENTS, every type unless set): the env app's one webhook. */
+function envWebhooks(read: Read): AppSettings["webhooks"] {
+  const url = read("REVERB_APP_WEBHOOK_URL", v.union([v.pipe(v.literal(""), v.transform(() => null)), HttpUrl], "an http:// or https:// URL"));
+  const events = read("REVERB_APP_WEBHOOK_EVENTS", WebhookEventTypes);
+  if (!url) {
+    if (events) throw new ConfigError("REVERB_APP_WEBHOOK_EVENTS is set but REVERB_APP_WEBHOOK_URL is not; set the URL to send webhooks to.");
+    return [];
+  }
+  return [{ url, eventTypes: events ?? WEBHOOK_EVENT_TYPES, headers: {}, channelNameStartsWith: null, channelNameEndsWith: null }];
+}
+
 function appSettings(read: Read): AppSettings {
   const rateLimited = read("REVERB_APP_RATE_LIMITING_ENABLED", Bool) ?? false;
   return {
@@ -100,6 +114,7 @@ function appSettings(read: Read): AppSettings {
     maxChannelsPerConnection: read("REVERB_APP_MAX_CHANNELS_PER_CONNECTION", LimitOrZero) ?? DEFAULT_APP.maxChannelsPerConnection,
     userAuthenticationTimeout: read("REVERB_APP_USER_AUTHENTICATION_TIMEOUT", OptionalLimit) ?? null,
     subscriptionCount: read("REVERB_APP_SUBSCRIPTION_COUNT", Bool) ?? DEFAULT_APP.subscriptionCount,
+    webhooks: envWebhooks(read),
     acceptClientEventsFrom: read("REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM", ClientEventsFrom) ?? DEFAULT_APP.acceptClientEventsFrom,
     rateLimiting: rateLimited
       ? {

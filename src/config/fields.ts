@@ -1,6 +1,7 @@
 /** @module valibot schemas for single config values; each issue message says what is allowed, for one-line startup errors. */
 
 import * as v from "valibot";
+import { WEBHOOK_EVENT_TYPES } from "../webhooks/webhook.ts";
 
 /** A startup configuration problem, already phrased for the user (one or two lines). */
 export class ConfigError extends Error {}
@@ -105,4 +106,28 @@ export const Host = v.pipe(
   v.string("a host name or IP address"),
   v.trim(),
   v.nonEmpty("a host name or IP address"),
+);
+
+/** An http(s) URL (a webhook's). */
+export const HttpUrl = v.pipe(
+  v.string("an http:// or https:// URL"),
+  v.trim(),
+  v.check((raw) => {
+    try {
+      return ["http:", "https:"].includes(new URL(raw).protocol);
+    } catch {
+      return false;
+    }
+  }, "an http:// or https:// URL"),
+);
+
+/** Webhook event types: a JSON array, or comma-separated text (the environment form). */
+export const WebhookEventTypes = v.pipe(
+  v.unknown(),
+  v.transform((raw) => (typeof raw === "string" ? raw.split(",").map((s) => s.trim()).filter(Boolean) : raw)),
+  v.array(
+    v.picklist(WEBHOOK_EVENT_TYPES, `one of ${WEBHOOK_EVENT_TYPES.join(", ")}`),
+    `a list of webhook event types (${WEBHOOK_EVENT_TYPES.join(", ")})`,
+  ),
+  v.nonEmpty(`a list of webhook event types (${WEBHOOK_EVENT_TYPES.join(", ")})`),
 );

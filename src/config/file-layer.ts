@@ -11,6 +11,7 @@ import {
   ConfigError,
   DatabaseIndex,
   Host,
+  HttpUrl,
   LimitOrZero,
   OptionalLimit,
   OptionalText,
@@ -20,6 +21,7 @@ import {
   PositiveInt,
   show,
   Text,
+  WebhookEventTypes,
 } from "./fields.ts";
 
 const opt = <S extends v.GenericSchema>(schema: S) => v.optional(v.nullable(schema));
@@ -67,6 +69,12 @@ const AppEntry = v.strictObject({
   max_channels_per_connection: opt(LimitOrZero),
   user_authentication_timeout: opt(OptionalLimit),
   subscription_count: opt(Bool),
+  webhooks: opt(v.array(v.strictObject({
+    url: HttpUrl,
+    event_types: WebhookEventTypes,
+    headers: opt(v.record(v.string(), v.string("a string"))),
+    filter: opt(v.strictObject({ channel_name_starts_with: opt(Text), channel_name_ends_with: opt(Text) })),
+  }), "a list of webhooks")),
   accept_client_events_from: opt(ClientEventsFrom),
   rate_limiting: opt(v.strictObject({
     enabled: opt(Bool),
@@ -148,6 +156,13 @@ function toApp(entry: v.InferOutput<typeof AppEntry>): App {
     maxChannelsPerConnection: entry.max_channels_per_connection ?? DEFAULT_APP.maxChannelsPerConnection,
     userAuthenticationTimeout: entry.user_authentication_timeout ?? null,
     subscriptionCount: entry.subscription_count ?? DEFAULT_APP.subscriptionCount,
+    webhooks: (entry.webhooks ?? []).map((webhook) => ({
+      url: webhook.url,
+      eventTypes: webhook.event_types,
+      headers: webhook.headers ?? {},
+      channelNameStartsWith: webhook.filter?.channel_name_starts_with ?? null,
+      channelNameEndsWith: webhook.filter?.channel_name_ends_with ?? null,
+    })),
     acceptClientEventsFrom: entry.accept_client_events_from ?? DEFAULT_APP.acceptClientEventsFrom,
     rateLimiting: limits?.enabled
       ? {

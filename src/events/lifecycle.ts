@@ -62,11 +62,24 @@ export interface LifecycleEvents {
     readonly socketId: string | undefined;
   };
   /** A client event was relayed (by a connection of this node). */
-  clientEvent: { readonly app: App; readonly socketId: string; readonly channel: string; readonly event: string };
+  clientEvent: {
+    readonly app: App;
+    readonly socketId: string;
+    readonly channel: string;
+    readonly event: string;
+    /** The `data` as the client sent it (JSON text), if it sent any. */
+    readonly data: string | undefined;
+    /** The sender's presence user id, on presence channels. */
+    readonly userId: string | number | undefined;
+  };
   /** An event was published through the HTTP API of this node. */
   apiEvent: { readonly app: App; readonly name: string; readonly channels: readonly string[]; readonly data: string; readonly socketId: string | undefined };
   /** An HTTP request was answered (`route` is the matched route pattern, or "unmatched"). */
   httpRequest: { readonly app: App | undefined; readonly method: string; readonly route: string; readonly status: number };
+  /** A webhook batch was accepted by its endpoint. */
+  webhookSent: { readonly app: App; readonly url: string; readonly events: number };
+  /** Webhook events were given up on (endpoint down past the retry time, or the queue full). */
+  webhookDropped: { readonly app: App; readonly url: string; readonly events: number; readonly reason: string };
   /** The process could not open one more file (new connections are refused until some close). */
   fileLimitReached: Record<string, never>;
 }

@@ -34,9 +34,12 @@ export function handleClientEvent(
   const membership = connection.channels.get(name)?.subscribers.get(connection);
   if (app.acceptClientEventsFrom === "members" && !membership) throw new PusherError("notAMember");
 
-  const relayed = clientEvent(event, name, rawMember(text, "data"), membership?.userId);
+  const data = rawMember(text, "data");
+  const relayed = clientEvent(event, name, data, membership?.userId);
   const hub = connection.hub;
   hub.deliver(state, name, relayed, connection);
   hub.cluster.clientEvent(app.id, name, relayed, connection.socketId);
-  if (hub.events.wants("clientEvent")) hub.events.emit("clientEvent", { app, socketId: connection.socketId, channel: name, event });
+  if (hub.events.wants("clientEvent")) {
+    hub.events.emit("clientEvent", { app, socketId: connection.socketId, channel: name, event, data, userId: membership?.userId });
+  }
 }

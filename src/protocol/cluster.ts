@@ -34,6 +34,11 @@ export interface ClusterPort {
   countChanged(appId: string, channel: string): void;
   /** Subscriptions to the channel on other nodes. */
   remoteSubscriptions(appId: string, channel: string): number;
+  /**
+   * Whether this node speaks for the cluster about cluster-wide changes (webhooks): the live node with the
+   * lowest id, and a node alone. A node that is shutting down hands it over to the others.
+   */
+  isLeader(): boolean;
 }
 
 /** The cluster of one node: nothing elsewhere, nothing to report. */
@@ -50,4 +55,5 @@ export const SINGLE_NODE: ClusterPort = {
   clientEvent() {},
   countChanged() {},
   remoteSubscriptions: () => 0,
+  isLeader: () => true,
 };

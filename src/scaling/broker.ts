@@ -31,6 +31,8 @@ export interface Broker {
   connectionCount(app: App): Promise<number>;
   /** Disconnects the user's connections on every node. */
   terminateUser(app: App, userId: string): Promise<void>;
+  /** This node is about to shut down (called before its clients are closed). */
+  beginShutdown?(): void;
   /** Releases connections and timers. */
   close(): Promise<void>;
   /** The cluster as this node sees it (Redis reachable, nodes heard from including this one); undefined on a single node. */

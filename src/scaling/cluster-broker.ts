@@ -66,6 +66,7 @@ export class ClusterBroker implements Broker, ClusterPort {
   private readonly gatherings = new Map<string, Gathering>();
   private readonly stopHeartbeat: StopTimer;
   private queries = 0;
+  private leaving = false;
   private lastMalformedLog = -Infinity;
 
   constructor(hub: Hub, pubsub: PubSub, options: ClusterOptions) {
@@ -194,6 +195,17 @@ export class ClusterBroker implements Broker, ClusterPort {
 
   remoteSubscriptions(appId: string, channel: string): number {
     return this.replicas.subscriptions(appId, channel);
+  }
+
+  isLeader(): boolean {
+    if (this.leaving) return this.replicas.nodes.size === 0;
+    for (const id of this.replicas.nodes.keys()) if (id < this.nodeId) return false;
+    return true;
+  }
+
+  /** This node is about to shut down: the others speak for the cluster from now on (they see its channels go). */
+  beginShutdown(): void {
+    this.leaving = true;
   }
 
   joined(appId: string, channel: string, userId: string | number, data: Record<string, unknown>): void {

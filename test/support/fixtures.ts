@@ -12,6 +12,7 @@ const defaults = {
   maxChannelsPerConnection: 1_000,
   userAuthenticationTimeout: null,
   subscriptionCount: false,
+  webhooks: [],
   acceptClientEventsFrom: "members",
   rateLimiting: null,
 } as const satisfies Partial<App>;

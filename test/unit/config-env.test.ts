@@ -64,6 +64,7 @@ describe("env: defaults", () => {
       maxChannelsPerConnection: 1_000,
       userAuthenticationTimeout: null,
       subscriptionCount: false,
+      webhooks: [],
       acceptClientEventsFrom: "members",
       rateLimiting: null,
     });
@@ -127,6 +128,8 @@ describe("env: every app variable", () => {
         REVERB_APP_MAX_CHANNELS_PER_CONNECTION: "0",
         REVERB_APP_USER_AUTHENTICATION_TIMEOUT: "30",
         REVERB_APP_SUBSCRIPTION_COUNT: "true",
+        REVERB_APP_WEBHOOK_URL: "https://example.com/pusher/webhook",
+        REVERB_APP_WEBHOOK_EVENTS: "channel_occupied, member_added",
         REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM: "all",
         REVERB_APP_RATE_LIMITING_ENABLED: "true",
         REVERB_APP_RATE_LIMIT_MAX_ATTEMPTS: "5",
@@ -146,6 +149,7 @@ describe("env: every app variable", () => {
         maxChannelsPerConnection: Infinity,
         userAuthenticationTimeout: 30,
         subscriptionCount: true,
+        webhooks: [{ url: "https://example.com/pusher/webhook", eventTypes: ["channel_occupied", "member_added"], headers: {}, channelNameStartsWith: null, channelNameEndsWith: null }],
         acceptClientEventsFrom: "all",
         rateLimiting: { maxAttempts: 5, decaySeconds: 2, terminateOnLimit: true },
       },
@@ -263,6 +267,12 @@ describe("env: bad values are refused with the variable, the value and what is a
       { ...CREDENTIALS, REVERB_APP_MAX_CHANNELS_PER_CONNECTION: "-1" },
       'REVERB_APP_MAX_CHANNELS_PER_CONNECTION is "-1"; it must be a whole number, 0 or more (0 for no limit).',
     ],
+    [{ ...CREDENTIALS, REVERB_APP_WEBHOOK_URL: "ftp://x" }, 'REVERB_APP_WEBHOOK_URL is "ftp://x"; it must be an http:// or https:// URL.'],
+    [
+      { ...CREDENTIALS, REVERB_APP_WEBHOOK_URL: "https://x", REVERB_APP_WEBHOOK_EVENTS: "channel_occupied,connected" },
+      'REVERB_APP_WEBHOOK_EVENTS is "channel_occupied,connected"; it must be one of channel_occupied, channel_vacated, member_added, member_removed, client_event, cache_miss, subscription_count.',
+    ],
+    [{ ...CREDENTIALS, REVERB_APP_WEBHOOK_EVENTS: "cache_miss" }, "REVERB_APP_WEBHOOK_EVENTS is set but REVERB_APP_WEBHOOK_URL is not; set the URL to send webhooks to."],
     [{ ...CREDENTIALS, REVERB_APP_MAX_CONNECTIONS: "0" }, 'REVERB_APP_MAX_CONNECTIONS is "0"; it must be a whole number, 1 or more.'],
     [{ ...CREDENTIALS, REVERB_APP_RATE_LIMITING_ENABLED: "sometimes" }, 'REVERB_APP_RATE_LIMITING_ENABLED is "sometimes"; it must be true or false.'],
     [

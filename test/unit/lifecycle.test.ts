@@ -82,7 +82,7 @@ describe("lifecycle events", () => {
       { method: "GET", route: "/apps/:appId/channels/:channelName", status: 200, app: APP_A.id },
       { method: "GET", route: "unmatched", status: 404 },
     ]);
-    assert.deepEqual(pick("clientEvent"), [{ socketId: client.socketId, channel: "private-chat", event: "client-typing", app: APP_A.id }]);
+    assert.deepEqual(pick("clientEvent"), [{ socketId: client.socketId, channel: "private-chat", event: "client-typing", data: "{}", userId: undefined, app: APP_A.id }]);
     assert.deepEqual(pick("errorSent").map((e) => e["code"]), [4300, 4301]);
     assert.deepEqual(pick("rateLimited"), [{ socketId: client.socketId, app: APP_A.id }]);
   });
