@@ -1,0 +1,161 @@
+/** @module Webhooks in process: Pusher's payloads and signature, filters, batching, retries, the bounded queue, the cluster's leader. */
+
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { App } from "../../src/apps/app.ts";
+import { createServer, type ResoundServer } from "../../src/server.ts";
+import { systemClock } from "../../src/support/clock.ts";
+import type { Logger } from "../../src/support/logger.ts";
+import { WEBHOOK_EVENT_TYPES, type Webhook } from "../../src/webhooks/webhook.ts";
+import { createCluster } from "../support/cluster-harness.ts";
+import { APP_A } from "../support/fixtures.ts";
+import { TestClient } from "../support/harness.ts";
+import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.ts";
+
+const FAST = { batchDelayMs: 10, firstRetryMs: 50, maxRetryMs: 100, timeoutMs: 500 };
+const hook = (url: string, overrides: Partial<Webhook> = {}): Webhook => ({
+  url,
+  eventTypes: WEBHOOK_EVENT_TYPES,
+  headers: {},
+  channelNameStartsWith: null,
+  channelNameEndsWith: null,
+  ...overrides,
+});
+const credentials = { appId: APP_A.id, key: APP_A.key, secret: APP_A.secret };
+
+describe("webhooks, one node", () => {
+  let receiver: WebhookReceiver;
+  let core: ResoundServer;
+  const errors: string[] = [];
+  const logger: Logger = { info() {}, warn() {}, error: (line) => void errors.push(line), debug() {}, debugEnabled: false };
+  const start = (webhooks: Webhook[], options = FAST) => {
+    const app: App = { ...APP_A, webhooks };
+    core = createServer({ apps: [app], clock: systemClock, logger, webhookOptions: options });
+    return { app, connect: () => new TestClient(core.hub.session(app.key, null)) };
+  };
+  before(async () => {
+    receiver = await startWebhookReceiver();
+  });
+  after(async () => {
+    await receiver.close();
+  });
+
+  it("sends Pusher's events, signed so the pusher SDK's webhook() accepts them", async () => {
+    const { connect } = start([hook(receiver.url, { headers: { Authorization: "Bearer secret-token" } })]);
+    try {
+      const alice = connect();
+      alice.subscribe("presence-room", { channelData: { user_id: 7, user_info: { name: "Alice" } } });
+      alice.send('{"event":"client-typing","channel":"presence-room","data":{"typing":true}}');
+      alice.subscribe("cache-prices");
+      alice.disconnect();
+      const events = await receiver.waitFor((all) => all.some((e) => e.name === "channel_vacated" && e.channel === "presence-room"));
+      const shapes = events.map(({ name, ...rest }) => [name, rest]);
+      assert.deepEqual(shapes.filter(([name]) => name !== "subscription_count"), [
+        ["channel_occupied", { channel: "presence-room" }],
+        ["member_added", { channel: "presence-room", user_id: "7" }],
+        ["client_event", { channel: "presence-room", event: "client-typing", data: '{"typing":true}', socket_id: alice.socketId, user_id: "7" }],
+        ["channel_occupied", { channel: "cache-prices" }],
+        ["cache_miss", { channel: "cache-prices" }],
+        ["member_removed", { channel: "presence-room", user_id: "7" }],
+        ["channel_vacated", { channel: "presence-room" }],
+        ["channel_vacated", { channel: "cache-prices" }],
+      ]);
+      assert.ok(receiver.allValid(credentials));
+      const first = receiver.received[0]!;
+      assert.equal(first.headers["x-pusher-key"], APP_A.key);
+      assert.equal(first.headers["authorization"], "Bearer secret-token");
+      assert.equal(typeof (JSON.parse(first.body) as { time_ms: unknown }).time_ms, "number");
+    } finally {
+      await core.shutdown();
+    }
+  });
+
+  it("batches events that come together into one request", async () => {
+    const before = receiver.received.length;
+    const { connect } = start([hook(receiver.url, { eventTypes: ["channel_occupied"] })], { ...FAST, batchDelayMs: 100 });
+    try {
+      const client = connect();
+      for (let i = 0; i < 20; i++) client.subscribe(`room-${i}`);
+      await receiver.waitFor((all) => all.filter((e) => e.name === "channel_occupied" && e.channel.startsWith("room-")).length === 20);
+      assert.equal(receiver.received.length - before, 1);
+    } finally {
+      await core.shutdown();
+    }
+  });
+
+  it("retries a failed delivery with the same body until the endpoint takes it", async () => {
+    const before = receiver.received.length;
+    receiver.fail(2, 503);
+    const { connect } = start([hook(receiver.url, { eventTypes: ["channel_occupied"] })]);
+    try {
+      connect().subscribe("retried");
+      await receiver.waitFor((all) => all.some((e) => e.channel === "retried"));
+      const attempts = receiver.received.slice(before);
+      assert.deepEqual(attempts.map((a) => a.status), [503, 503, 200]);
+      assert.equal(new Set(attempts.map((a) => a.body)).size, 1, "the same signed body each time");
+    } finally {
+      await core.shutdown();
+    }
+  });
+
+  it("filters by event type and channel name", async () => {
+    const { connect } = start([hook(receiver.url, { eventTypes: ["channel_occupied"], channelNameStartsWith: "private-", channelNameEndsWith: "-x" })]);
+    try {
+      const client = connect();
+      for (const name of ["public-x", "private-y", "private-filtered-x"]) client.subscribe(name, { auth: `${APP_A.key}:none` });
+      client.subscribe("private-filtered-x");
+      client.disconnect();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const mine = receiver.events().filter((e) => /-x$|-y$/.test(e.channel));
+      assert.deepEqual(mine.map((e) => [e.name, e.channel]), [["channel_occupied", "private-filtered-x"]]);
+    } finally {
+      await core.shutdown();
+    }
+  });
+
+  it("keeps at most maxQueue events for an endpoint that does not answer, and says what it dropped", async () => {
+    errors.length = 0;
+    receiver.fail(1_000, "hang");
+    const { connect } = start([hook(receiver.url, { eventTypes: ["channel_occupied"] })], { ...FAST, maxQueue: 5, retryForMs: 600, timeoutMs: 200 });
+    const dropped: number[] = [];
+    core.events.on("webhookDropped", (event) => void dropped.push(event.events));
+    try {
+      const client = connect();
+      for (let i = 0; i < 30; i++) client.subscribe(`q-${i}`);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const total = dropped.reduce((a, b) => a + b, 0);
+      assert.ok(total >= 25, `dropped ${total} of 30`);
+      assert.match(errors[0] ?? "", /Webhook http:\/\/127\.0\.0\.1:\d+\/pusher\/webhook of app 123456: dropped/);
+      assert.ok(errors.length <= 2, "logged at most once a minute per endpoint (plus the first)");
+    } finally {
+      receiver.fail(0);
+      await core.shutdown();
+    }
+  });
+});
+
+describe("webhooks, cluster", () => {
+  it("sends cluster-wide events once, from the leader, and reports a dead node's channels and members", async () => {
+    const receiver = await startWebhookReceiver();
+    const app: App = { ...APP_A, webhooks: [hook(receiver.url, { eventTypes: ["channel_occupied", "channel_vacated", "member_added", "member_removed"] })] };
+    const { clock, nodes: [a, b, c] } = createCluster(3, [app]);
+    const settle = async () => {
+      clock.advance(200); // the batching delay, on the cluster's fake clock
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    };
+    try {
+      for (const node of [a!, b!, c!]) node.connect(app).subscribe("presence-room", { channelData: { user_id: "u1" } });
+      await settle();
+      assert.deepEqual(receiver.events().map((e) => e.name), ["channel_occupied", "member_added"]);
+      a!.link.closed = true; // node A, the leader (lowest id), dies: B takes over
+      clock.advance(10_000);
+      await settle();
+      assert.deepEqual(receiver.events().map((e) => e.name), ["channel_occupied", "member_added"], "B and C still have the user");
+      for (const node of [b!, c!]) for (const connection of node.core.hub.state(app).connections.values()) connection.closed();
+      await settle();
+      assert.deepEqual(receiver.events().map((e) => e.name), ["channel_occupied", "member_added", "member_removed", "channel_vacated"]);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
