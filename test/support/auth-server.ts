@@ -30,11 +30,18 @@ export interface AuthServerOptions {
   readonly encryptionMasterKeyBase64?: string;
   /** Defaults to: presence channels get `{ user_id: params.user ?? socketId, user_info: { name } }`. */
   readonly authorize?: Authorize;
+  /**
+   * User authentication (`POST /broadcasting/user-auth`, pusher-js `userAuthentication`): the user_data to sign
+   * for a request, or false to refuse with 403. Defaults to `{ id: params.user, watchlist: params.watch?.split(",") }`.
+   */
+  readonly authenticateUser?: (request: AuthRequest) => Pusher.UserChannelData | false;
 }
 
 export interface AuthServer {
   /** `http://127.0.0.1:<port>/broadcasting/auth` */
   readonly endpoint: string;
+  /** `http://127.0.0.1:<port>/broadcasting/user-auth` */
+  readonly userEndpoint: string;
   /** Every request answered so far. */
   readonly requests: AuthRequest[];
   close(): Promise<void>;
@@ -46,6 +53,12 @@ export const defaultAuthorize: Authorize = ({ socketId, channel, params }) => {
   const userId = params["user"] ?? socketId;
   return { user_id: userId, user_info: { name: `User ${userId}` } };
 };
+
+/** The default user: `params.user` as the id, `params.watch` (comma-separated) as the watchlist. */
+function defaultUser({ socketId, params }: AuthRequest): Pusher.UserChannelData {
+  const watch = params["watch"];
+  return { id: params["user"] ?? socketId, ...(watch && { watchlist: watch.split(",") }) };
+}
 
 /** Starts the auth endpoint on a free port of 127.0.0.1. */
 export async function startAuthServer(options: AuthServerOptions): Promise<AuthServer> {
@@ -65,12 +78,20 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
       response.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
       response.end(text);
     };
-    if (request.method !== "POST" || !request.url?.startsWith("/broadcasting/auth")) return answer(404, { message: "Not found" });
+    const isUserAuth = request.url?.startsWith("/broadcasting/user-auth") ?? false;
+    if (request.method !== "POST" || !(isUserAuth || request.url?.startsWith("/broadcasting/auth"))) return answer(404, { message: "Not found" });
     let body = "";
     request.setEncoding("utf8");
     request.on("data", (chunk: string) => (body += chunk));
     request.on("end", () => {
       const params = parseBody(body, request.headers["content-type"]);
+      if (isUserAuth) {
+        const socketId = params["socket_id"];
+        if (!socketId) return answer(422, { message: "socket_id is required" });
+        const userData = (options.authenticateUser ?? defaultUser)({ socketId, channel: "", params, headers: request.headers });
+        if (userData === false) return answer(403, { message: "This action is unauthorized." });
+        return answer(200, signer.authenticateUser(socketId, userData));
+      }
       const socketId = params["socket_id"];
       const channel = params["channel_name"];
       if (!socketId || !channel) return answer(422, { message: "socket_id and channel_name are required" });
@@ -94,6 +115,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}/broadcasting/auth`,
+    userEndpoint: `http://127.0.0.1:${port}/broadcasting/user-auth`,
     requests,
     close: () =>
       new Promise<void>((resolve) => {

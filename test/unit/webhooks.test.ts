@@ -7,6 +7,7 @@ import { createServer, type ResoundServer } from "../../src/server.ts";
 import { systemClock } from "../../src/support/clock.ts";
 import type { Logger } from "../../src/support/logger.ts";
 import { WEBHOOK_EVENT_TYPES, type Webhook } from "../../src/webhooks/webhook.ts";
+import type { WebhookQueueOptions } from "../../src/webhooks/webhook-queue.ts";
 import { createCluster } from "../support/cluster-harness.ts";
 import { APP_A } from "../support/fixtures.ts";
 import { TestClient } from "../support/harness.ts";
@@ -28,7 +29,7 @@ describe("webhooks, one node", () => {
   let core: ResoundServer;
   const errors: string[] = [];
   const logger: Logger = { info() {}, warn() {}, error: (line) => void errors.push(line), debug() {}, debugEnabled: false };
-  const start = (webhooks: Webhook[], options = FAST) => {
+  const start = (webhooks: Webhook[], options: Partial<WebhookQueueOptions> = FAST) => {
     const app: App = { ...APP_A, webhooks };
     core = createServer({ apps: [app], clock: systemClock, logger, webhookOptions: options });
     return { app, connect: () => new TestClient(core.hub.session(app.key, null)) };
