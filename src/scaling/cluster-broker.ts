@@ -199,7 +199,7 @@ export class ClusterBroker implements Broker, ClusterPort {
 
   isLeader(): boolean {
     if (this.leaving) return this.replicas.nodes.size === 0;
-    for (const id of this.replicas.nodes.keys()) if (id < this.nodeId) return false;
+    for (const [id, node] of this.replicas.nodes) if (id < this.nodeId && !node.gone) return false;
     return true;
   }
 
@@ -268,6 +268,8 @@ export class ClusterBroker implements Broker, ClusterPort {
         if (this.replicas.node(message.node, now).digest.value !== message.digest) this.requestSync(message.node, now);
         return;
       case "hello":
+        // A new node is a peer at once: it takes part in choosing the leader from its first moment.
+        this.replicas.node(message.node, now);
         return this.send({ type: "snapshot", to: message.node, apps: this.snapshot() });
       case "bye":
         return this.replicas.drop(message.node);

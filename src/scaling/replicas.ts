@@ -28,6 +28,8 @@ class NodeReplica {
   readonly anonymous = new Set<string>();
   /** The node's reported subscription count per channel (`app\nchannel`); unreported channels count as 1. */
   readonly counts = new Map<string, number>();
+  /** Set while the node is being forgotten: its channels are going, and it no longer speaks for the cluster. */
+  gone = false;
 
   constructor(id: string, now: number) {
     this.id = id;
@@ -201,6 +203,7 @@ export class Replicas {
   drop(nodeId: string): void {
     const node = this.nodes.get(nodeId);
     if (!node) return;
+    node.gone = true;
     for (const [appId, channels] of node.apps) for (const channel of [...channels.keys()]) this.vacated(nodeId, appId, channel);
     this.nodes.delete(nodeId);
   }

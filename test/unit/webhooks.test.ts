@@ -152,7 +152,11 @@ describe("webhooks, cluster", () => {
       clock.advance(10_000);
       await settle();
       assert.deepEqual(receiver.events().map((e) => e.name), ["channel_occupied", "member_added"], "B and C still have the user");
-      for (const node of [b!, c!]) for (const connection of node.core.hub.state(app).connections.values()) connection.closed();
+      for (const connection of c!.core.hub.state(app).connections.values()) connection.closed();
+      await settle();
+      assert.deepEqual(receiver.events().map((e) => e.name), ["channel_occupied", "member_added"], "the user is still on B");
+      b!.link.closed = true; // B, now the leader, dies with the user's last socket: C reports it
+      clock.advance(10_000);
       await settle();
       assert.deepEqual(receiver.events().map((e) => e.name), ["channel_occupied", "member_added", "member_removed", "channel_vacated"]);
     } finally {
