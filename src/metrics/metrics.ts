@@ -30,6 +30,8 @@ class AppCounters {
   pruned = 0;
   apiEvents = 0;
   clientEvents = 0;
+  webhookEventsSent = 0;
+  webhookEventsDropped = 0;
 }
 
 type CounterName = Exclude<keyof AppCounters, never>;
@@ -46,6 +48,8 @@ const APP_COUNTERS: ReadonlyArray<[string, string, CounterName]> = [
   ["resound_connections_pruned_total", "Connections closed for not answering a ping (4201).", "pruned"],
   ["resound_api_events_total", "Events published through the HTTP API of this node.", "apiEvents"],
   ["resound_client_events_total", "Client events relayed from connections of this node.", "clientEvents"],
+  ["resound_webhook_events_sent_total", "Webhook events delivered to their endpoints.", "webhookEventsSent"],
+  ["resound_webhook_events_dropped_total", "Webhook events given up on (endpoint failing for 5 minutes, or queue full).", "webhookEventsDropped"],
 ];
 
 /** The channel type label: what kind of channel, by its prefix. */
@@ -107,6 +111,8 @@ export class Metrics {
       events.on("apiEvent", (e) => void this.counters(e.app).apiEvents++),
       events.on("clientEvent", (e) => void this.counters(e.app).clientEvents++),
       events.on("fileLimitReached", () => void this.fileLimitReached++),
+      events.on("webhookSent", (e) => void (this.counters(e.app).webhookEventsSent += e.events)),
+      events.on("webhookDropped", (e) => void (this.counters(e.app).webhookEventsDropped += e.events)),
       events.on("httpRequest", (e) => {
         const appId = e.app?.id ?? "";
         const key = `${appId}\n${e.route}\n${e.status}`;
