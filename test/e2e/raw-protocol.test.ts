@@ -163,10 +163,13 @@ for (const runtime of RUNTIMES) {
       const client = await open();
       await using([client], async () => {
         const refusal = error(4300, "Invalid channel name: use 1-164 characters of A-Z a-z 0-9 _ - = @ , . ;");
-        for (const channel of ["", "has space", "emoji-😀", "slash/name", "x".repeat(165), "#server-to-user-1x"]) {
+        for (const channel of ["", "has space", "emoji-😀", "slash/name", "x".repeat(165), "#server-to-user-", "#server-to-user-a b", "#other"]) {
           client.send({ event: "pusher:subscribe", data: { channel } });
           assert.equal((await client.next()).raw, refusal, JSON.stringify(channel));
         }
+        // A user's own channel is well-formed, but only that signed-in user's sockets may join it.
+        client.send({ event: "pusher:subscribe", data: { channel: "#server-to-user-1x" } });
+        assert.equal((await client.next()).raw, error(4009, "Connection is unauthorized"));
         const longest = "a-Z_0=9@,.;".repeat(14).slice(0, 164);
         client.send({ event: "pusher:subscribe", data: { channel: longest } });
         assert.equal((await client.next()).raw, `{"event":"pusher_internal:subscription_succeeded","data":"{}","channel":"${longest}"}`);
