@@ -15,6 +15,11 @@ import type { Topics } from "./channels/channel.ts";
 import type { Connection } from "./protocol/connection.ts";
 import type { Lifecycle } from "./events/lifecycle.ts";
 import { Webhooks } from "./webhooks/webhooks.ts";
+import { Metrics, type ProcessStats } from "./metrics/metrics.ts";
+import { DashboardState } from "./dashboard/dashboard-state.ts";
+import { DebugFeed } from "./dashboard/debug-feed.ts";
+import { mountDashboard } from "./dashboard/dashboard-routes.ts";
+import type { StopTimer } from "./support/clock.ts";
 import type { WebhookQueueOptions } from "./webhooks/webhook-queue.ts";
 
 export interface ServerOptions {
@@ -31,6 +36,12 @@ export interface ServerOptions {
   readonly createBroker?: (hub: Hub) => Broker;
   /** Webhook batching and retry timing (tests shorten it). */
   readonly webhookOptions?: Partial<WebhookQueueOptions>;
+  /** Count for Prometheus (`core.metrics`); the dashboard counts too. */
+  readonly metrics?: boolean;
+  /** The process's CPU and memory for the metrics, from the runtime. */
+  readonly processStats?: ProcessStats;
+  /** Serve the dashboard at {path}/dashboard, opened with this token (at least 16 characters). */
+  readonly dashboardToken?: string;
 }
 
 /** A running Resound core, ready to be served by a runtime shim. */
@@ -44,6 +55,8 @@ export interface ResoundServer {
   readonly http: Hono<HttpEnv>;
   /** Largest max_message_size of any app, for runtimes that cap message size server-wide. */
   readonly maxMessageSize: number;
+  /** The counters behind /metrics and the dashboard, when either is on. */
+  readonly metrics: Metrics | undefined;
   /** Sends every client a 4200 "reconnect" error, closes it, and releases the broker. */
   shutdown(): Promise<void>;
 }
@@ -59,15 +72,16 @@ export function createServer(options: ServerOptions): ResoundServer {
   const webhooks = options.apps.some((app) => app.webhooks.length > 0)
     ? new Webhooks(hub, clock, logger, options.webhookOptions)
     : undefined;
-  const http = createHttpApp({
-    hub,
-    broker,
-    apps,
-    path: options.path ?? "",
-    maxRequestSize: options.maxRequestSize ?? 10_000,
-    clock,
-    logger,
-  });
+  const path = options.path ?? "";
+  const http = createHttpApp({ hub, broker, apps, path, maxRequestSize: options.maxRequestSize ?? 10_000, clock, logger });
+  const metrics = options.metrics || options.dashboardToken !== undefined ? new Metrics(hub, broker, options.processStats) : undefined;
+  let stopSampling: StopTimer | undefined;
+  if (options.dashboardToken !== undefined && metrics) {
+    const state = new DashboardState(hub, broker, metrics);
+    stopSampling = clock.every(1_000, () => state.sample());
+    broker.statsProvider = () => state.nodeStats();
+    mountDashboard(http, { token: options.dashboardToken, prefix: path, hub, broker, state, feed: new DebugFeed(hub.events, clock), clock });
+  }
   hub.start();
   return {
     fetch: (request, bindings) => http.fetch(request, bindings),
@@ -76,7 +90,9 @@ export function createServer(options: ServerOptions): ResoundServer {
     events: hub.events,
     http,
     maxMessageSize: Math.max(0, ...options.apps.map((app) => app.maxMessageSize)),
+    metrics,
     async shutdown() {
+      stopSampling?.();
       broker.beginShutdown?.();
       hub.shutdown();
       await webhooks?.close();

@@ -20,6 +20,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "config", value: "FILE", help: "JSON config file shaped like config/reverb.php" },
   { name: "metrics-port", value: "PORT", env: "RESOUND_METRICS_PORT", help: "serve Prometheus metrics at GET /metrics on this port (off when unset)" },
   { name: "metrics-host", value: "HOST", env: "RESOUND_METRICS_HOST", default: "127.0.0.1", help: "address of the metrics listener" },
+  { name: "dashboard-token", value: "TOKEN", env: "RESOUND_DASHBOARD_TOKEN", help: "serve the dashboard at /dashboard, opened with ?token=TOKEN" },
   { name: "env-file", value: "FILE", default: "./.env", help: "read environment variables from this .env file" },
   { name: "debug", help: "print connections and messages as they happen" },
   { name: "quiet", help: "print nothing at startup except errors" },

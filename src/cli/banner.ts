@@ -19,6 +19,8 @@ export function banner(options: {
   development?: string | undefined;
   /** Where Prometheus metrics are served, when they are. */
   metrics?: string | undefined;
+  /** The dashboard, when it is on: its token, and whether it was generated (then the banner prints the link with it). */
+  dashboard?: { readonly token: string; readonly generated: boolean } | undefined;
 }): string {
   const { host, config, port, tls } = options;
   const secure = tls.material !== null;
@@ -37,6 +39,11 @@ export function banner(options: {
     `  Debug      ${config.debug ? "on" : "off"}`,
     ...(options.metrics ? [`  Metrics    ${options.metrics}`] : []),
   ];
+  if (options.dashboard) {
+    // Like Jupyter: a link that opens a session. A configured token is the operator's secret: only the address.
+    const url = `${secure ? "https" : "http"}://${base}/dashboard`;
+    lines.push(`  Dashboard  ${options.dashboard.generated ? `${url}?token=${options.dashboard.token}` : `${url} (open it with ?token=<your dashboard token>)`}`);
+  }
   if (config.envFile) lines.push(`  .env       ${config.envFile}`);
   if (config.configFile) lines.push(`  Config     ${config.configFile}`);
   if (options.development) {

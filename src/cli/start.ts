@@ -4,7 +4,6 @@
  */
 
 import type { LoadedConfig } from "../config/load-config.ts";
-import { Metrics } from "../metrics/metrics.ts";
 import { metricsFetch } from "../metrics/metrics-endpoint.ts";
 import type { Hub } from "../protocol/hub.ts";
 import { createServer } from "../server.ts";
@@ -51,11 +50,16 @@ export async function start(host: Host, flags: Flags, loaded: LoadedConfig): Pro
       return fail(host, error instanceof Error ? error.message : String(error));
     }
   }
+  // The development app comes with a dashboard, opened by a fresh random token each start; production only with one set.
+  const dashboardToken = config.server.dashboardToken ?? (development ? randomToken() : null);
   const core = createServer({
     apps: config.apps,
     path: config.server.path,
     maxRequestSize: config.server.maxRequestSize,
     logger,
+    metrics: config.server.metricsPort !== null,
+    ...(host.processStats && { processStats: host.processStats }),
+    ...(dashboardToken !== null && { dashboardToken }),
     ...(host.topics && { topics: host.topics }),
     ...(cluster && { createBroker: cluster.createBroker }),
   });
@@ -78,9 +82,8 @@ export async function start(host: Host, flags: Flags, loaded: LoadedConfig): Pro
   let metricsUrl: string | undefined;
   if (config.server.metricsPort !== null) {
     const { metricsHost, metricsPort } = config.server;
-    const metrics = new Metrics(core.hub, core.broker, host.processStats);
     try {
-      const metricsListener = await host.listenHttp(metricsFetch(metrics), { host: metricsHost, port: metricsPort });
+      const metricsListener = await host.listenHttp(metricsFetch(core.metrics!), { host: metricsHost, port: metricsPort });
       listeners.push(metricsListener);
       metricsUrl = `http://${metricsHost}:${metricsListener.port}/metrics`;
     } catch (error) {
@@ -98,7 +101,8 @@ export async function start(host: Host, flags: Flags, loaded: LoadedConfig): Pro
     startedAt: new Date().toISOString(),
   });
   if (!flags["quiet"]) {
-    host.print(banner({ host, config, port, tls, cluster: cluster?.description, development: development?.note, metrics: metricsUrl }));
+    const dashboard = dashboardToken === null ? undefined : { token: dashboardToken, generated: config.server.dashboardToken === null };
+    host.print(banner({ host, config, port, tls, cluster: cluster?.description, development: development?.note, metrics: metricsUrl, dashboard }));
   }
 
   let stopping = false;
@@ -117,6 +121,11 @@ export async function start(host: Host, flags: Flags, loaded: LoadedConfig): Pro
       });
   };
   host.onShutdownSignal(stop);
+}
+
+/** A dashboard token for the development app: 32 hex characters from the platform's secure random source. */
+function randomToken(): string {
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 /** Connects to Redis (loading ioredis only now) and returns how to build the cluster broker. */

@@ -38,6 +38,8 @@ export interface ServerSettings {
   readonly metricsPort: number | null;
   /** Address of the metrics listener (loopback unless set: metrics are not for the public). */
   readonly metricsHost: string;
+  /** Token that opens the dashboard at {path}/dashboard; null = no dashboard (the development app gets one). */
+  readonly dashboardToken: string | null;
 }
 
 /** Everything the server needs to start. */
@@ -66,6 +68,7 @@ export const DEFAULT_SERVER: ServerSettings = {
   redis: { url: null, host: "127.0.0.1", port: 6379, username: null, password: null, database: 0 },
   metricsPort: null,
   metricsHost: "127.0.0.1",
+  dashboardToken: null,
 };
 
 /** App settings when a source leaves them out (Reverb's config/reverb.php defaults). */

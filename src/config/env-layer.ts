@@ -17,6 +17,7 @@ import {
   Port,
   PositiveInt,
   Text,
+  Token,
   WebhookEventTypes,
 } from "./fields.ts";
 import * as v from "valibot";
@@ -43,6 +44,7 @@ export function envLayer(env: Env, withApp = true): ConfigLayer {
     scalingChannel: read("REVERB_SCALING_CHANNEL", Text),
     metricsPort: read("RESOUND_METRICS_PORT", Port),
     metricsHost: read("RESOUND_METRICS_HOST", Host),
+    dashboardToken: read("RESOUND_DASHBOARD_TOKEN", Token),
     redis: setKeys({
       url: read("REDIS_URL", OptionalText),
       host: read("REDIS_HOST", Host),

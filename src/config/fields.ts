@@ -131,3 +131,10 @@ export const WebhookEventTypes = v.pipe(
   ),
   v.nonEmpty(`a list of webhook event types (${WEBHOOK_EVENT_TYPES.join(", ")})`),
 );
+
+/** A secret token: long enough that guessing it is hopeless. */
+export const Token = v.pipe(
+  v.string("a token of at least 16 characters (e.g. the output of openssl rand -hex 16)"),
+  v.trim(),
+  v.minLength(16, "a token of at least 16 characters (e.g. the output of openssl rand -hex 16)"),
+);

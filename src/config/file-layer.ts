@@ -21,6 +21,7 @@ import {
   PositiveInt,
   show,
   Text,
+  Token,
   WebhookEventTypes,
 } from "./fields.ts";
 
@@ -42,6 +43,7 @@ const ServerSection = v.strictObject({
   options: opt(v.strictObject({ tls: opt(TlsOptions) })),
   max_request_size: opt(PositiveInt),
   metrics: opt(v.strictObject({ host: opt(Host), port: opt(Port) })),
+  dashboard: opt(v.strictObject({ token: opt(Token) })),
   scaling: opt(v.strictObject({
     enabled: opt(Bool),
     channel: opt(Text),
@@ -117,6 +119,7 @@ export function fileLayer(json: unknown, file: string): ConfigLayer {
       maxRequestSize: server?.max_request_size,
       metricsPort: server?.metrics?.port,
       metricsHost: server?.metrics?.host,
+      dashboardToken: server?.dashboard?.token,
       tls: tls && (tls.local_cert || tls.local_pk)
         ? {
           cert: relative(tls.local_cert),

@@ -6,7 +6,7 @@ import { resolvePath } from "../support/paths.ts";
 import { type Config, type ConfigLayer, DEFAULT_APP, mergeLayers, setKeys } from "./config.ts";
 import { DotenvError, parseDotenv } from "./dotenv.ts";
 import { APP_ENV_NAMES, type AppSettings, envAppSettings, envLayer } from "./env-layer.ts";
-import { ConfigError, Host, OptionalText, parseValue, PathPrefix, Port } from "./fields.ts";
+import { ConfigError, Host, OptionalText, parseValue, PathPrefix, Port, Token } from "./fields.ts";
 import { fileLayer } from "./file-layer.ts";
 import { findJsonSyntaxError } from "./json-syntax.ts";
 
@@ -101,6 +101,7 @@ function flagLayer(flags: Flags): ConfigLayer {
       hostname: pick("hostname", (raw) => parseValue(OptionalText, raw, "--hostname")),
       metricsPort: pick("metrics-port", (raw) => parseValue(Port, raw, "--metrics-port")),
       metricsHost: pick("metrics-host", (raw) => parseValue(Host, raw, "--metrics-host")),
+      dashboardToken: pick("dashboard-token", (raw) => parseValue(Token, raw, "--dashboard-token")),
     }),
     ...(flags["debug"] === true && { debug: true }),
   };

@@ -19,7 +19,7 @@ export interface ProcessStats {
 }
 
 /** Counters of one app. */
-class AppCounters {
+export class AppCounters {
   newConnections = 0;
   messagesReceived = 0;
   bytesReceived = 0;
@@ -35,6 +35,7 @@ class AppCounters {
 }
 
 type CounterName = Exclude<keyof AppCounters, never>;
+const EMPTY_COUNTERS = new AppCounters();
 
 /** The per-app counters as metric families: [name, help, field]. */
 const APP_COUNTERS: ReadonlyArray<[string, string, CounterName]> = [
@@ -84,6 +85,23 @@ export class Metrics {
   /** Stops counting. */
   stop(): void {
     for (const stop of this.stops) stop();
+  }
+
+  /** An app's counters so far (zeros before its first event). */
+  countersOf(app: App): Readonly<AppCounters> {
+    return this.apps.get(app) ?? EMPTY_COUNTERS;
+  }
+
+  /** HTTP requests answered so far for an app (requests without one count for ""), and how many were errors (4xx/5xx). */
+  httpTotals(appId: string, route?: (route: string) => boolean): { requests: number; errors: number } {
+    let requests = 0;
+    let errors = 0;
+    for (const { labels, count } of this.http.values()) {
+      if (labels["app_id"] !== appId || (route && !route(labels["route"] ?? ""))) continue;
+      requests += count;
+      if (Number(labels["status"]) >= 400) errors += count;
+    }
+    return { requests, errors };
   }
 
   private counters(app: App): AppCounters {

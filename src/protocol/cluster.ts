@@ -34,6 +34,8 @@ export interface ClusterPort {
   countChanged(appId: string, channel: string): void;
   /** Subscriptions to the channel on other nodes. */
   remoteSubscriptions(appId: string, channel: string): number;
+  /** Channels of the app with subscribers on other nodes. */
+  remoteChannels(appId: string): Iterable<string>;
   /**
    * Whether this node speaks for the cluster about cluster-wide changes (webhooks): the live node with the
    * lowest id, and a node alone. A node that is shutting down hands it over to the others.
@@ -55,5 +57,6 @@ export const SINGLE_NODE: ClusterPort = {
   clientEvent() {},
   countChanged() {},
   remoteSubscriptions: () => 0,
+  remoteChannels: () => [],
   isLeader: () => true,
 };

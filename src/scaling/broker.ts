@@ -3,6 +3,7 @@
 import type { App } from "../apps/app.ts";
 import type { Channel } from "../channels/channel.ts";
 import type { ApiEvent, Hub } from "../protocol/hub.ts";
+import type { NodeStats } from "./envelope.ts";
 
 /** What the HTTP API reports about one occupied channel (over all nodes). */
 export interface ChannelFacts {
@@ -12,6 +13,16 @@ export interface ChannelFacts {
   readonly userCount?: number;
   /** Cache channels: the cached event frame, if any. */
   readonly cachedFrame?: string;
+}
+
+/** The cluster from one node's point of view. */
+export interface ClusterStatus {
+  readonly connected: boolean;
+  /** Nodes heard from, this one included. */
+  readonly nodes: number;
+  readonly nodeId: string;
+  /** The other nodes, with the load they last reported (when they report it). */
+  readonly peers: ReadonlyArray<{ readonly id: string; readonly stats: NodeStats | undefined }>;
 }
 
 /** Delivery and queries across the cluster. Every method answers within a bounded time and never throws for a missing node. */
@@ -36,7 +47,9 @@ export interface Broker {
   /** Releases connections and timers. */
   close(): Promise<void>;
   /** The cluster as this node sees it (Redis reachable, nodes heard from including this one); undefined on a single node. */
-  clusterStatus(): { readonly connected: boolean; readonly nodes: number } | undefined;
+  clusterStatus(): ClusterStatus | undefined;
+  /** This node's load, for the other nodes' dashboards (a cluster sends it with its heartbeats). */
+  statsProvider?: (() => NodeStats) | undefined;
 }
 
 /** Facts about a channel on this node (`cache` is the app's cache store). */

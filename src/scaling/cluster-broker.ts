@@ -5,6 +5,8 @@
  */
 
 import type { App } from "../apps/app.ts";
+import type { NodeStats } from "./envelope.ts";
+import type { ClusterStatus } from "./broker.ts";
 import { PresenceRoster } from "../channels/presence.ts";
 import type { ClusterPort } from "../protocol/cluster.ts";
 import type { ApiEvent, AppState, Hub } from "../protocol/hub.ts";
@@ -197,6 +199,10 @@ export class ClusterBroker implements Broker, ClusterPort {
     return this.replicas.subscriptions(appId, channel);
   }
 
+  remoteChannels(appId: string): Iterable<string> {
+    return this.replicas.remoteChannels(appId);
+  }
+
   isLeader(): boolean {
     if (this.leaving) return this.replicas.nodes.size === 0;
     for (const [id, node] of this.replicas.nodes) if (id < this.nodeId && !node.gone) return false;
@@ -265,7 +271,9 @@ export class ClusterBroker implements Broker, ClusterPort {
         for (const [appId, channels] of Object.entries(message.counts ?? {})) {
           for (const [channel, count] of Object.entries(channels)) this.replicas.setCount(message.node, appId, channel, count, now);
         }
-        if (this.replicas.node(message.node, now).digest.value !== message.digest) this.requestSync(message.node, now);
+        const peer = this.replicas.node(message.node, now);
+        if (message.stats) peer.stats = message.stats;
+        if (peer.digest.value !== message.digest) this.requestSync(message.node, now);
         return;
       case "hello":
         // A new node is a peer at once: it takes part in choosing the leader from its first moment.
@@ -310,7 +318,8 @@ export class ClusterBroker implements Broker, ClusterPort {
   private beat(): void {
     if (!this.pubsub.connected) return; // peers cannot be heard either; expiring them now would be wrong
     const counts = this.changedCounts();
-    this.send({ type: "heartbeat", digest: this.digest.value, ...(counts && { counts }) });
+    const stats = this.statsProvider?.();
+    this.send({ type: "heartbeat", digest: this.digest.value, ...(counts && { counts }), ...(stats && { stats }) });
     const now = this.options.clock.now();
     for (const node of [...this.replicas.nodes.values()]) {
       if (now - node.lastSeen > this.options.expiryMs) {
@@ -333,9 +342,13 @@ export class ClusterBroker implements Broker, ClusterPort {
     this.send({ type: "hello" });
   }
 
-  clusterStatus(): { connected: boolean; nodes: number } {
-    return { connected: this.pubsub.connected, nodes: this.replicas.nodes.size + 1 };
+  clusterStatus(): ClusterStatus {
+    const peers = [...this.replicas.nodes.values()].map((node) => ({ id: node.id, stats: node.stats }));
+    return { connected: this.pubsub.connected, nodes: peers.length + 1, nodeId: this.nodeId, peers };
   }
+
+  /** Set by a dashboard: this node's load, sent with every heartbeat for the other nodes' dashboards. */
+  statsProvider: (() => NodeStats) | undefined;
 
   private requestSync(nodeId: string, now: number): void {
     const last = this.syncRequested.get(nodeId);

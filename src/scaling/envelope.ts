@@ -22,6 +22,14 @@ const ChannelState = v.object({
   count: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
 });
 
+/** What a node tells the others about its load, for dashboards: connections per app, messages per second. */
+const NodeStatsSchema = v.object({
+  connections: keyedRecord(v.pipe(v.number(), v.minValue(0))),
+  in: v.pipe(v.number(), v.minValue(0)),
+  out: v.pipe(v.number(), v.minValue(0)),
+});
+export type NodeStats = v.InferOutput<typeof NodeStatsSchema>;
+
 /** Subscription counts that changed since the last heartbeat: app id → channel → count (0 once it has none). */
 const Counts = keyedRecord(keyedRecord(v.pipe(v.number(), v.integer(), v.minValue(0))));
 
@@ -36,7 +44,7 @@ export const Envelope = v.variant("type", [
   // First presence subscription without user_id on a channel (present) / last one gone.
   v.object({ ...base, type: v.literal("anonymous"), app: Id, channel: v.string(), present: v.boolean() }),
   // Liveness and anti-entropy.
-  v.object({ ...base, type: v.literal("heartbeat"), digest: v.string(), counts: v.optional(Counts) }),
+  v.object({ ...base, type: v.literal("heartbeat"), digest: v.string(), counts: v.optional(Counts), stats: v.optional(NodeStatsSchema) }),
   v.object({ ...base, type: v.literal("hello") }),
   v.object({ ...base, type: v.literal("bye") }),
   v.object({ ...addressed, type: v.literal("sync") }),

@@ -2,7 +2,7 @@
 
 import type { RemoteMember } from "../protocol/cluster.ts";
 import { anonymousEntry, channelEntry, countEntry, Digest, memberEntry } from "./digest.ts";
-import type { Snapshot } from "./envelope.ts";
+import type { NodeStats, Snapshot } from "./envelope.ts";
 
 /** Transitions of the peers' combined state (this node's own state is not part of it). */
 export interface ReplicaEvents {
@@ -30,6 +30,8 @@ class NodeReplica {
   readonly counts = new Map<string, number>();
   /** Set while the node is being forgotten: its channels are going, and it no longer speaks for the cluster. */
   gone = false;
+  /** The node's load as its last heartbeat told it (nodes that serve a dashboard send it). */
+  stats: NodeStats | undefined;
 
   constructor(id: string, now: number) {
     this.id = id;

@@ -21,7 +21,7 @@ export interface TestNode {
 }
 
 /** Builds `count` nodes (ids "A", "B", …) on one bus and one clock. */
-export function createCluster(count: number, apps: App[] = FIXTURE_APPS) {
+export function createCluster(count: number, apps: App[] = FIXTURE_APPS, extra: { dashboardToken?: string } = {}) {
   const bus = new MemoryBus();
   const clock = new FakeClock();
   let next = 1;
@@ -42,6 +42,7 @@ export function createCluster(count: number, apps: App[] = FIXTURE_APPS) {
       clock,
       logger,
       randomInt: () => next++,
+      ...extra,
       createBroker: (hub) => (broker = new ClusterBroker(hub, link, { channel: "reverb", nodeId: id, clock, logger })),
     });
     const node: TestNode = {

@@ -144,7 +144,7 @@ export class FakeTopics implements Topics<Connection> {
 }
 
 /** A core on a fake clock with deterministic socket ids. */
-export function createTestCore(options: { apps?: App[]; path?: string; maxRequestSize?: number; topics?: Topics<Connection> } = {}) {
+export function createTestCore(options: { apps?: App[]; path?: string; maxRequestSize?: number; topics?: Topics<Connection>; dashboardToken?: string } = {}) {
   const clock = new FakeClock();
   let next = 1;
   const core: ResoundServer = createServer({
@@ -154,6 +154,7 @@ export function createTestCore(options: { apps?: App[]; path?: string; maxReques
     ...(options.path !== undefined && { path: options.path }),
     ...(options.maxRequestSize !== undefined && { maxRequestSize: options.maxRequestSize }),
     ...(options.topics && { topics: options.topics }),
+    ...(options.dashboardToken !== undefined && { dashboardToken: options.dashboardToken }),
   });
   return {
     core,

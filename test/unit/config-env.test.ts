@@ -45,6 +45,7 @@ describe("env: defaults", () => {
       redis: { url: null, host: "127.0.0.1", port: 6379, username: null, password: null, database: 0 },
       metricsPort: null,
       metricsHost: "127.0.0.1",
+      dashboardToken: null,
     });
     assert.deepEqual(apps, []);
     assert.equal(debug, false);
@@ -93,6 +94,7 @@ describe("env: every server variable", () => {
       REDIS_DB: "3",
       RESOUND_METRICS_PORT: "9100",
       RESOUND_METRICS_HOST: "0.0.0.0",
+      RESOUND_DASHBOARD_TOKEN: "0123456789abcdef0123",
     });
     assert.deepEqual(server, {
       host: "127.0.0.1",
@@ -106,6 +108,7 @@ describe("env: every server variable", () => {
       redis: { url: "redis://cache:6380/2", host: "redis.internal", port: 6380, username: "default", password: "s3cret", database: 3 },
       metricsPort: 9100,
       metricsHost: "0.0.0.0",
+      dashboardToken: "0123456789abcdef0123",
     });
   });
 
@@ -253,6 +256,7 @@ describe("env: bad values are refused with the variable, the value and what is a
     [{ REVERB_SERVER_HOST: "" }, 'REVERB_SERVER_HOST is ""; it must be a host name or IP address.'],
     [{ REVERB_MAX_REQUEST_SIZE: "0" }, 'REVERB_MAX_REQUEST_SIZE is "0"; it must be a whole number, 1 or more.'],
     [{ REVERB_SCALING_ENABLED: "maybe" }, 'REVERB_SCALING_ENABLED is "maybe"; it must be true or false.'],
+    [{ RESOUND_DASHBOARD_TOKEN: "short" }, 'RESOUND_DASHBOARD_TOKEN is "short"; it must be a token of at least 16 characters (e.g. the output of openssl rand -hex 16).'],
     [{ REDIS_PORT: "x" }, 'REDIS_PORT is "x"; it must be an integer from 1 to 65535.'],
     [{ REDIS_DB: "-1" }, 'REDIS_DB is "-1"; it must be a whole number, 0 or more.'],
     [

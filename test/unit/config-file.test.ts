@@ -35,6 +35,7 @@ describe("config file: values", () => {
         options: { tls: { local_cert: "/certs/ws.crt", local_pk: "/certs/ws.key", passphrase: "pw", ca: "/certs/ca.pem", verify_peer: true } },
         max_request_size: 50_000,
         metrics: { host: "0.0.0.0", port: 9100 },
+        dashboard: { token: "a-long-dashboard-token" },
         scaling: {
           enabled: true,
           channel: "fanout",
@@ -72,6 +73,7 @@ describe("config file: values", () => {
       redis: { url: "redis://r:6380", host: "redis.internal", port: 6380, username: "u", password: "p", database: 4 },
       metricsPort: 9100,
       metricsHost: "0.0.0.0",
+      dashboardToken: "a-long-dashboard-token",
     });
     assert.deepEqual(apps, [
       {
@@ -221,7 +223,7 @@ describe("config file: unknown keys suggest the closest known key", () => {
   it("lists the allowed keys when nothing is close", () => {
     assertRejects(
       { server: { xyzzy: 1 } },
-      `Unknown key server.xyzzy in ${FILE}; allowed here: host, port, path, hostname, options, max_request_size, metrics, scaling.`,
+      `Unknown key server.xyzzy in ${FILE}; allowed here: host, port, path, hostname, options, max_request_size, metrics, dashboard, scaling.`,
     );
   });
 });
