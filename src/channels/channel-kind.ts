@@ -30,6 +30,17 @@ export function channelKind(name: string): ChannelKind {
   return PUBLIC;
 }
 
+/** The type operators see (metrics label, dashboard): encrypted, cache, presence, private or public, in that order. */
+export type ChannelType = "public" | "private" | "presence" | "cache" | "encrypted";
+
+/** The type of a channel of this kind (`private-cache-`/`presence-cache-` count as cache). */
+export function channelType(kind: ChannelKind): ChannelType {
+  if (kind.encrypted) return "encrypted";
+  if (kind.cache) return "cache";
+  if (kind.presence) return "presence";
+  return kind.authenticated ? "private" : "public";
+}
+
 const VALID_NAME = /^[A-Za-z0-9_\-=@,.;]{1,164}$/;
 
 /** Pusher's rule: 1–164 characters of `A-Za-z0-9_-=@,.;`. */

@@ -5,7 +5,7 @@
  */
 
 import type { App } from "../apps/app.ts";
-import { channelKind } from "../channels/channel-kind.ts";
+import { channelType, type ChannelType } from "../channels/channel-kind.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import type { Hub } from "../protocol/hub.ts";
 import type { Broker } from "../scaling/broker.ts";
@@ -22,7 +22,7 @@ export interface Figures {
   /** Connections on this node, and on every node that reports them (this one included). */
   readonly connections: number;
   readonly clusterConnections: number;
-  readonly channels: Readonly<Record<"public" | "private" | "presence" | "cache" | "encrypted", number>>;
+  readonly channels: Readonly<Record<ChannelType, number>>;
   /** Presence users on this node (a user on two channels counts twice). */
   readonly members: number;
   /** Per second, this node: messages received and frames sent, HTTP API requests and those that failed, rate-limit hits. */
@@ -147,8 +147,7 @@ export class DashboardState {
     let members = 0;
     for (const [name, channel] of state.channels.channels) {
       if (name.startsWith("#")) continue;
-      const kind = channelKind(name);
-      channels[kind.encrypted ? "encrypted" : kind.cache ? "cache" : kind.presence ? "presence" : kind.authenticated ? "private" : "public"]++;
+      channels[channelType(channel.kind)]++;
       members += channel.presence?.members.size ?? 0;
     }
     const counters = this.metrics.countersOf(app);

@@ -4,7 +4,7 @@
  */
 
 import type { App } from "../apps/app.ts";
-import { channelKind } from "../channels/channel-kind.ts";
+import { channelType } from "../channels/channel-kind.ts";
 import type { Lifecycle } from "../events/lifecycle.ts";
 import type { Hub } from "../protocol/hub.ts";
 import type { Broker } from "../scaling/broker.ts";
@@ -53,14 +53,6 @@ const APP_COUNTERS: ReadonlyArray<[string, string, CounterName]> = [
   ["resound_webhook_events_dropped_total", "Webhook events given up on (endpoint failing for 5 minutes, or queue full).", "webhookEventsDropped"],
 ];
 
-/** The channel type label: what kind of channel, by its prefix. */
-function channelType(name: string): "public" | "private" | "presence" | "cache" | "encrypted" {
-  const kind = channelKind(name);
-  if (kind.encrypted) return "encrypted";
-  if (kind.cache) return "cache";
-  if (kind.presence) return "presence";
-  return kind.authenticated ? "private" : "public";
-}
 
 const CHANNEL_TYPES = ["public", "private", "presence", "cache", "encrypted"] as const;
 
@@ -151,8 +143,8 @@ export class Metrics {
     const channels: Sample[] = [];
     for (const app of apps) {
       const byType = new Map<string, number>(CHANNEL_TYPES.map((type) => [type, 0]));
-      for (const name of this.hub.state(app).channels.channels.keys()) {
-        const type = channelType(name);
+      for (const channel of this.hub.state(app).channels.channels.values()) {
+        const type = channelType(channel.kind);
         byType.set(type, byType.get(type)! + 1);
       }
       for (const [type, count] of byType) channels.push({ labels: { app_id: app.id, type }, value: count });
