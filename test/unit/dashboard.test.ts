@@ -99,6 +99,28 @@ describe("dashboard figures", () => {
     await core.shutdown();
   });
 
+  it("ranks the busiest channels like a full sort would, ties by name, once per sample", () => {
+    const { core, connect } = createTestCore({ dashboardToken: TOKEN });
+    const clients = Array.from({ length: 12 }, () => connect(APP_A));
+    const expected: Array<{ app: string; channel: string; subscriptions: number }> = [];
+    for (let i = 0; i < 40; i++) {
+      const channel = `room-${String(i).padStart(2, "0")}`;
+      const subscriptions = 1 + ((i * 7) % 12); // ties and an order unlike the names'
+      for (const client of clients.slice(0, subscriptions)) client.subscribe(channel);
+      expected.push({ app: APP_A.id, channel, subscriptions });
+    }
+    expected.sort((a, b) => b.subscriptions - a.subscriptions || a.channel.localeCompare(b.channel));
+    const state = new DashboardState(core.hub, core.broker, core.metrics!);
+    state.sample();
+    assert.deepEqual(state.busiest(), expected.slice(0, 10));
+    assert.deepEqual(state.busiest(3), expected.slice(0, 3));
+    clients[0]!.subscribe("room-39-new");
+    for (const client of clients) client.subscribe("zz-everyone");
+    assert.deepEqual(state.busiest(3), expected.slice(0, 3), "the same second: the same table");
+    state.sample();
+    assert.deepEqual(state.busiest(20).filter(({ subscriptions }) => subscriptions === 12).map(({ channel }) => channel), ["room-05", "room-17", "room-29", "zz-everyone"]);
+  });
+
   it("sees the whole cluster: other nodes' connections, subscriptions and load from their heartbeats", async () => {
     const { clock, nodes: [a, b] } = createCluster(2, FIXTURE_APPS, { dashboardToken: TOKEN });
     a!.connect().subscribe("news");
