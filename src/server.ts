@@ -3,6 +3,8 @@
 import type { App } from "./apps/app.ts";
 import { createConfigAppRegistry } from "./apps/app-registry.ts";
 import { createHttpApp } from "./http/http-app.ts";
+import { PublishLane, requestTarget } from "./http/publish-lane.ts";
+import { headerBytes, readBody } from "./http/read-body.ts";
 import type { HttpEnv } from "./http/http-env.ts";
 import { Hub } from "./protocol/hub.ts";
 import type { Upgrade } from "./protocol/socket.ts";
@@ -53,6 +55,9 @@ export interface ResoundServer {
   /** What happens on this node: subscribe with `events.on(name, listener)` (see Lifecycle). */
   readonly events: Lifecycle;
   readonly http: Hono<HttpEnv>;
+  /** Publishing (`POST /apps/{id}/events`, `/batch_events`) without the router; `fetch` takes it, and adapters that
+   * can answer without building a Request (Node) call it directly. */
+  readonly lane: PublishLane;
   /** Largest max_message_size of any app, for runtimes that cap message size server-wide. */
   readonly maxMessageSize: number;
   /** The counters behind /metrics and the dashboard, when either is on. */
@@ -60,6 +65,8 @@ export interface ResoundServer {
   /** Sends every client a 4200 "reconnect" error, closes it, and releases the broker. */
   shutdown(): Promise<void>;
 }
+
+const JSON_HEADERS = { "content-type": "application/json" };
 
 /** Creates the server core and starts its heartbeat. */
 export function createServer(options: ServerOptions): ResoundServer {
@@ -73,7 +80,9 @@ export function createServer(options: ServerOptions): ResoundServer {
     ? new Webhooks(hub, clock, logger, options.webhookOptions)
     : undefined;
   const path = options.path ?? "";
-  const http = createHttpApp({ hub, broker, apps, path, maxRequestSize: options.maxRequestSize ?? 10_000, clock, logger });
+  const maxRequestSize = options.maxRequestSize ?? 10_000;
+  const http = createHttpApp({ hub, broker, apps, path, maxRequestSize, clock, logger });
+  const lane = new PublishLane({ hub, broker, apps, prefix: path, maxRequestSize, clock, logger });
   const metrics = options.metrics || options.dashboardToken !== undefined ? new Metrics(hub, broker, options.processStats) : undefined;
   let stopSampling: StopTimer | undefined;
   if (options.dashboardToken !== undefined && metrics) {
@@ -84,11 +93,27 @@ export function createServer(options: ServerOptions): ResoundServer {
   }
   hub.start();
   return {
-    fetch: (request, bindings) => http.fetch(request, bindings),
+    fetch(request, bindings) {
+      if (request.method === "POST") {
+        const target = requestTarget(request.url);
+        const route = lane.match(target);
+        if (route) {
+          const laneRequest = {
+            target,
+            host: request.headers.get("host") ?? undefined,
+            headerBytes: headerBytes(request, target),
+            readBody: (limit: number) => readBody(request, limit),
+          };
+          return lane.handle(route, laneRequest).then(({ status, body }) => new Response(body, { status, headers: JSON_HEADERS }));
+        }
+      }
+      return http.fetch(request, bindings);
+    },
     hub,
     broker,
     events: hub.events,
     http,
+    lane,
     maxMessageSize: Math.max(0, ...options.apps.map((app) => app.maxMessageSize)),
     metrics,
     async shutdown() {

@@ -1,4 +1,7 @@
-/** @module Signed HTTP API publishing over keep-alive connections: /events or /batch_events, paced or back-to-back. */
+/**
+ * @module Signed HTTP API publishing: /events or /batch_events, paced or back-to-back (one or several publishers), over
+ * keep-alive connections or a new connection per request.
+ */
 
 import { Agent, request } from "node:http";
 import { type Credentials, signedPath } from "./sign.ts";
@@ -9,10 +12,14 @@ export interface PublishPlan {
   readonly events: number;
   /** Events per request (1: POST /events; more: POST /batch_events). */
   readonly batch: number;
-  /** Events per second, or undefined for back-to-back (next request after the previous response). */
+  /** Events per second, or undefined for back-to-back (each publisher's next request after its previous response). */
   readonly rate: number | undefined;
   /** Requests in flight at most when paced. */
   readonly concurrency: number;
+  /** Back-to-back publishers working at once (each with its own connection). */
+  readonly inFlight: number;
+  /** A new TCP connection for every request, as PHP-FPM workers publish (else keep-alive). */
+  readonly newConnection: boolean;
   /** The channel of event `seq`. */
   channelOf(seq: number): string;
   /** The data string of event `seq` (stamped when the request is built). */
@@ -33,7 +40,7 @@ export const EVENT_NAME = "bench-event";
 /** Publishes the plan to `httpBase` (e.g. http://127.0.0.1:8080). */
 export async function publish(httpBase: string, creds: Credentials, plan: PublishPlan): Promise<PublishResult> {
   const url = new URL(httpBase);
-  const agent = new Agent({ keepAlive: true, maxSockets: plan.rate === undefined ? 1 : plan.concurrency });
+  const agent = new Agent({ keepAlive: !plan.newConnection, maxSockets: plan.rate === undefined ? plan.inFlight : plan.concurrency });
   const result: PublishResult = { requests: 0, errors: 0, firstError: undefined, seconds: 0, maxLagMs: 0 };
   const post = async (first: number) => {
     const count = Math.min(plan.batch, plan.events - first);
@@ -47,7 +54,15 @@ export async function publish(httpBase: string, creds: Credentials, plan: Publis
   };
   const started = nowMs();
   if (plan.rate === undefined) {
-    for (let first = 0; first < plan.events; first += plan.batch) await post(first);
+    let next = 0;
+    const publisher = async () => {
+      while (next < plan.events) {
+        const first = next;
+        next += plan.batch;
+        await post(first);
+      }
+    };
+    await Promise.all(Array.from({ length: plan.inFlight }, publisher));
   } else {
     const inFlight = new Set<Promise<void>>();
     for (let first = 0; first < plan.events; first += plan.batch) {

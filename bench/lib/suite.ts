@@ -2,15 +2,21 @@
 
 import type { ServerKind } from "./servers.ts";
 
-export type SuiteScenario = "fanout" | "publish" | "channels" | "presence-storm" | "client-events" | "idle" | "two-node";
-export const SUITE_SCENARIOS: readonly SuiteScenario[] = ["fanout", "publish", "channels", "presence-storm", "client-events", "idle", "two-node"];
+export type SuiteScenario =
+  | "fanout" | "burst" | "publish" | "publish-new" | "channels" | "presence-storm" | "client-events" | "idle" | "two-node";
+export const SUITE_SCENARIOS: readonly SuiteScenario[] =
+  ["fanout", "burst", "publish", "publish-new", "channels", "presence-storm", "client-events", "idle", "two-node"];
 
 /** load.ts arguments (besides target and credentials) per scenario. */
 const FULL: Record<SuiteScenario, string[]> = {
   fanout: ["--scenario", "fanout", "--subscribers", "5000", "--events", "100", "--back-to-back"],
-  // The cost of one signed POST /events (keep-alive, one at a time): CPU per delivery is CPU per publish here. Enough
+  // Eight publishers at once (a Laravel app's queue workers): events of one event-loop turn reach a socket together.
+  burst: ["--scenario", "fanout", "--subscribers", "5000", "--events", "100", "--back-to-back", "--in-flight", "8"],
+  // The cost of one signed POST /events (keep-alive, 8 in flight): CPU per delivery is CPU per publish here. Enough
   // publishes that start-up and JIT warm-up (a few thousand publishes' worth) do not dominate.
-  publish: ["--scenario", "fanout", "--subscribers", "1", "--events", "20000", "--back-to-back"],
+  publish: ["--scenario", "fanout", "--subscribers", "1", "--events", "20000", "--back-to-back", "--in-flight", "8"],
+  // The same with a new connection per publish, as PHP-FPM workers broadcast.
+  "publish-new": ["--scenario", "fanout", "--subscribers", "1", "--events", "20000", "--back-to-back", "--in-flight", "8", "--new-connection"],
   channels: ["--scenario", "channels", "--subscribers", "10000", "--channels", "1000", "--events", "10000", "--batch", "10", "--back-to-back"],
   "presence-storm": ["--scenario", "presence-storm", "--subscribers", "1000", "--rounds", "3"],
   "client-events": ["--scenario", "client-events", "--subscribers", "1000", "--events", "20", "--rate", "2000"],
@@ -20,7 +26,9 @@ const FULL: Record<SuiteScenario, string[]> = {
 
 const QUICK: Record<SuiteScenario, string[]> = {
   fanout: ["--scenario", "fanout", "--subscribers", "200", "--events", "20", "--back-to-back"],
-  publish: ["--scenario", "fanout", "--subscribers", "1", "--events", "300", "--back-to-back"],
+  burst: ["--scenario", "fanout", "--subscribers", "200", "--events", "20", "--back-to-back", "--in-flight", "8"],
+  publish: ["--scenario", "fanout", "--subscribers", "1", "--events", "300", "--back-to-back", "--in-flight", "8"],
+  "publish-new": ["--scenario", "fanout", "--subscribers", "1", "--events", "300", "--back-to-back", "--in-flight", "8", "--new-connection"],
   channels: ["--scenario", "channels", "--subscribers", "400", "--channels", "100", "--events", "200", "--batch", "10", "--back-to-back"],
   "presence-storm": ["--scenario", "presence-storm", "--subscribers", "100", "--rounds", "2"],
   "client-events": ["--scenario", "client-events", "--subscribers", "100", "--events", "10", "--rate", "1000"],
@@ -34,7 +42,7 @@ export function scenarioArgs(scenario: SuiteScenario, quick: boolean): string[] 
 
 /** Floor servers only do public subscribe + HTTP publish on one process. */
 export function supports(server: ServerKind, scenario: SuiteScenario): boolean {
-  return server === "resound" || scenario === "fanout" || scenario === "publish" || scenario === "channels" || scenario === "idle";
+  return server === "resound" || ["fanout", "burst", "publish", "publish-new", "channels", "idle"].includes(scenario);
 }
 
 /** The sweep: fan-out latency at several subscriber counts, at a fixed rate below every server's ceiling. */

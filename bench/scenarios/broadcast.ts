@@ -54,12 +54,12 @@ export async function broadcast(ctx: Context): Promise<Result> {
   for (const client of clients) client.hot = hot;
 
   const pad = padding(ctx.size);
-  progress(`publishing ${E} events to ${C} channel(s), ${ctx.rate ? `${ctx.rate}/s` : "back-to-back"}, batch ${ctx.batch}; expecting ${expected} deliveries`);
+  progress(`publishing ${E} events to ${C} channel(s), ${ctx.rate ? `${ctx.rate}/s` : `back-to-back, ${ctx.inFlight} in flight`}, batch ${ctx.batch}${ctx.newConnection ? ", a new connection per request" : ""}; expecting ${expected} deliveries`);
   let publishing = true;
   const started = nowMs();
   const phase = await cpuMeasured(ctx, async () => {
     const published = publish(ctx.http, ctx.creds, {
-      events: E, batch: ctx.batch, rate: ctx.rate, concurrency: ctx.publishConcurrency,
+      events: E, batch: ctx.batch, rate: ctx.rate, concurrency: ctx.publishConcurrency, inFlight: ctx.inFlight, newConnection: ctx.newConnection,
       channelOf: (seq) => channelName(ctx, seq % C),
       dataOf: (seq) => payload(seq, pad),
     }).finally(() => (publishing = false));

@@ -28,6 +28,10 @@ export interface Context {
   readonly size: number;
   readonly connectConcurrency: number;
   readonly publishConcurrency: number;
+  /** Back-to-back publishers at once. */
+  readonly inFlight: number;
+  /** A new connection per publish request. */
+  readonly newConnection: boolean;
   readonly rounds: number;
   readonly holdSeconds: number;
   /** Give up waiting for deliveries after this long without progress. */
@@ -72,6 +76,8 @@ export function contextFrom(args: Args): Context {
     size: args.num("size", 100),
     connectConcurrency: args.num("connect-concurrency", 100),
     publishConcurrency: args.num("publish-concurrency", 8),
+    inFlight: args.num("in-flight", 1),
+    newConnection: args.has("new-connection"),
     rounds: args.num("rounds", 3),
     holdSeconds: args.num("hold", 30),
     drainMs: args.num("drain-timeout", 5) * 1000,

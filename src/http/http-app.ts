@@ -12,7 +12,8 @@ import type { Logger } from "../support/logger.ts";
 import { createApiRoutes } from "./api-routes.ts";
 import type { HttpEnv } from "./http-env.ts";
 import { headerBytes, readBody } from "./read-body.ts";
-import { verifySignature } from "./verify-signature.ts";
+import { authenticateApi } from "./api-auth.ts";
+import { isValidHost, MALFORMED_HOST } from "./host-header.ts";
 import { LogThrottle } from "../support/log-throttle.ts";
 
 /** Reverb's handshake header; some clients and proxies in the Laravel ecosystem look for it. */
@@ -29,28 +30,12 @@ export interface HttpAppOptions {
   readonly logger: Logger;
 }
 
-/** A Host header value: a registered name or IPv4 address, or a bracketed IPv6 address, and an optional port (RFC 9110 §7.2). */
-const VALID_HOST = /^(?:[A-Za-z0-9._~!$&'()*+,;=%-]*|\[[0-9A-Fa-f:.]+\])(?::\d{0,5})?$/;
-
 /** What is wrong with a WebSocket opening handshake's headers (RFC 6455 §4.2.1), if anything. */
 function handshakeProblem(headers: Headers): string | undefined {
   if (!/(^|,)\s*upgrade\s*(,|$)/i.test(headers.get("connection") ?? "")) return "the Connection header must include Upgrade";
   const key = headers.get("sec-websocket-key") ?? "";
   if (!/^[A-Za-z0-9+/]{22}==$/.test(key)) return "Sec-WebSocket-Key must be 16 bytes in base64";
   if (headers.get("sec-websocket-version") !== "13") return "Sec-WebSocket-Version must be 13";
-  return undefined;
-}
-
-/**
- * The first query parameter that occurs more than once. Such requests are refused: the signature check and the
- * routes must read the very same values, and no Pusher SDK sends a parameter twice.
- */
-function repeatedParameter(query: URLSearchParams): string | undefined {
-  const seen = new Set<string>();
-  for (const key of query.keys()) {
-    if (seen.has(key)) return key;
-    seen.add(key);
-  }
   return undefined;
 }
 
@@ -62,8 +47,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
   // Some runtimes build the request URL from the Host header, so `Host: a/app/other-key#` would pick the route;
   // a Host that is not a host (and port) is refused before routing, the same everywhere.
   app.use("*", async (c, next) => {
-    const host = c.req.header("host");
-    if (host !== undefined && !VALID_HOST.test(host)) return c.json({ error: "Malformed Host header." }, 400);
+    if (!isValidHost(c.req.header("host"))) return c.json(MALFORMED_HOST, 400);
     await next();
     if (hub.events.wants("httpRequest")) {
       // The route pattern, not the path: bounded, whatever clients request. Only the catch-all "*" matched: a 404.
@@ -96,24 +80,17 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
   });
   app.all(`${prefix}/app/:appKey`, (c) => c.json({ error: "Method not allowed." }, 405, { Allow: "GET" }));
 
+  const authOptions = { apps, prefix, maxRequestSize, clock };
   const authenticate: MiddlewareHandler<HttpEnv & { Variables: { app: App; body: Uint8Array } }> = async (c, next) => {
-    const appId = c.req.param("appId") ?? "";
-    const target = apps.findById(appId);
-    if (!target) throw new ApiError(404, `No matching application for ID [${appId}].`);
     const url = new URL(c.req.url);
-    const repeated = repeatedParameter(url.searchParams);
-    if (repeated !== undefined) throw new ApiError(400, `Query parameter ${JSON.stringify(repeated)} is repeated; send each parameter once.`);
-    let body: Uint8Array | undefined;
-    try {
-      body = await readBody(c.req.raw, maxRequestSize - headerBytes(c.req.raw, url.pathname + url.search));
-    } catch {
-      // The client went away or broke the body off (its mistake, not the server's: no 500, no stack trace).
-      throw new ApiError(400, "The request body could not be read.");
-    }
-    if (!body) throw new ApiError(413, `Payload too large: requests are limited to ${maxRequestSize} bytes (max_request_size).`);
-    const request = { method: c.req.method, path: url.pathname, query: url.searchParams, body };
-    const problem = verifySignature(target, request, prefix, clock.now());
-    if (problem) throw new ApiError(401, `Authentication signature invalid: ${problem}.`);
+    const { app: target, body } = await authenticateApi(authOptions, {
+      appId: c.req.param("appId") ?? "",
+      method: c.req.method,
+      path: url.pathname,
+      query: url.searchParams,
+      headerBytes: headerBytes(c.req.raw, url.pathname + url.search),
+      readBody: (limit) => readBody(c.req.raw, limit),
+    });
     c.set("app", target);
     c.set("body", body);
     await next();

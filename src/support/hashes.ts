@@ -1,7 +1,7 @@
 /**
- * @module HMAC-SHA256 (signatures) and MD5 (the HTTP API's body_md5) from @noble/hashes: audited, synchronous (so
- * channel auth never reorders a socket's messages) and plain JavaScript on every runtime. Web Crypto is
- * asynchronous and has no MD5.
+ * @module HMAC-SHA256 (signatures) and MD5 (the HTTP API's body_md5): synchronous, so channel auth never reorders a
+ * socket's messages (Web Crypto is asynchronous and has no MD5). @noble/hashes (audited, plain JavaScript) by default;
+ * a runtime adapter installs its native hashing where that is faster (`useNativeHashes`), 3–7× on Node and Bun.
  */
 
 import { hmac } from "@noble/hashes/hmac.js";
@@ -19,8 +19,31 @@ type Keyed = ReturnType<typeof hmac.create>;
 const keyed = new Map<string, { base: Keyed; scratch: Keyed }>();
 const MAX_KEYED = 256;
 
+/** What a runtime may supply natively; each function is optional (Deno's native HMAC is slower than noble's). */
+export interface NativeHashes {
+  readonly hmacSha256Hex?: (secret: string, message: string) => string;
+  readonly md5Hex?: (bytes: Uint8Array) => string;
+}
+
+let native: NativeHashes = {};
+
+/** Installs a runtime's native hashing (the adapters do; tests compare it with noble's). */
+export function useNativeHashes(hashes: NativeHashes): void {
+  native = hashes;
+}
+
 /** HMAC-SHA256 of a UTF-8 message as lowercase hex. */
 export function hmacSha256Hex(secret: string, message: string): string {
+  return native.hmacSha256Hex ? native.hmacSha256Hex(secret, message) : nobleHmacSha256Hex(secret, message);
+}
+
+/** MD5 of bytes as lowercase hex. */
+export function md5Hex(bytes: Uint8Array): string {
+  return native.md5Hex ? native.md5Hex(bytes) : nobleMd5Hex(bytes);
+}
+
+/** @noble/hashes' HMAC-SHA256 (exported for the tests that check a native one against it). */
+export function nobleHmacSha256Hex(secret: string, message: string): string {
   let entry = keyed.get(secret);
   if (!entry) {
     if (keyed.size >= MAX_KEYED) keyed.clear();
@@ -31,7 +54,7 @@ export function hmacSha256Hex(secret: string, message: string): string {
   return bytesToHex(entry.base._cloneInto(entry.scratch).update(utf8ToBytes(message)).digest());
 }
 
-/** MD5 of bytes as lowercase hex. */
-export function md5Hex(bytes: Uint8Array): string {
+/** @noble/hashes' MD5. */
+export function nobleMd5Hex(bytes: Uint8Array): string {
   return bytesToHex(md5(bytes));
 }
