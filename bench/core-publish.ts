@@ -1,16 +1,20 @@
 /**
  * @module The core's own cost of one signed POST /events, in process and without a network: µs per request through
- * `core.fetch` (routing, signature, body checks, publish to one subscriber, the JSON answer), and the same request's
- * parts alone. `node --import tsx bench/core-publish.ts`, `bun bench/core-publish.ts`, `deno run -A bench/core-publish.ts`
+ * the publish lane (signature, body checks, publish to one subscriber, the JSON answer), through `core.fetch` (plus
+ * the Request and Response objects), and the parts alone; with the hashing each runtime adapter installs.
+ * `node --import tsx bench/core-publish.ts`, `bun bench/core-publish.ts`, `deno run -A bench/core-publish.ts`
  */
 
 import { signQuery, verifySignature } from "../src/http/verify-signature.ts";
 import { parseEventBody } from "../src/http/api-schemas.ts";
 import { createServer } from "../src/server.ts";
-import { hmacSha256Hex, md5Hex } from "../src/support/hashes.ts";
+import { hmacSha256Hex, md5Hex, useNativeHashes } from "../src/support/hashes.ts";
+import { NATIVE_HASHES, nativeMd5Hex } from "../runtimes/native-hashes.ts";
 import { APP_A } from "../test/support/fixtures.ts";
 
 const REQUESTS = 20_000;
+// As the adapters do (runtimes/{node,bun,deno}.ts).
+useNativeHashes("Deno" in globalThis ? { md5Hex: nativeMd5Hex } : NATIVE_HASHES);
 const core = createServer({ apps: [APP_A] });
 const socket = { send() {}, close() {}, ping() {}, getBufferedAmount: () => 0 };
 const subscriber = core.hub.session(APP_A.key, null);
@@ -34,7 +38,15 @@ const fetchOne = async (i: number) => {
 };
 await usPer(5_000, (i) => fetchOne(i % REQUESTS)); // warm-up
 const encoder = new TextEncoder();
+const laneOne = async (i: number) => {
+  const target = urls[i]!.slice("http://127.0.0.1:8080".length);
+  const body = encoder.encode(bodies[i]!);
+  const answer = await core.lane.handle(core.lane.match(target)!, { target, host: "127.0.0.1:8080", headerBytes: 200, readBody: async () => body });
+  if (answer.status !== 200) throw new Error(answer.body);
+};
+await usPer(5_000, (i) => laneOne(i % REQUESTS));
 const results = {
+  laneUs: await usPer(REQUESTS, laneOne),
   fetchUs: await usPer(REQUESTS, fetchOne),
   requestObjectUs: await usPer(REQUESTS, (i) => new Request(urls[i]!, { method: "POST", body: bodies[i]!, headers: { "content-type": "application/json" } })),
   verifyUs: await usPer(REQUESTS, (i) => {

@@ -12,7 +12,7 @@ import { idle } from "./scenarios/idle.ts";
 import { presenceStorm } from "./scenarios/presence-storm.ts";
 
 const VALUES = ["ws", "http", "app-id", "key", "secret", "subscribers", "channels", "kind", "events", "rate", "size", "batch",
-  "connect-concurrency", "publish-concurrency", "in-flight", "pid", "aux-pid", "scenario", "hold", "rounds", "ws-urls", "drain-timeout"];
+  "connect-concurrency", "publish-concurrency", "in-flight", "warm-up", "pid", "aux-pid", "scenario", "hold", "rounds", "ws-urls", "drain-timeout"];
 const FLAGS = ["back-to-back", "new-connection", "help"];
 
 export const LOAD_USAGE = `npm run bench -- load --ws ws://HOST:PORT [--http http://HOST:PORT] --app-id ID --key KEY --secret SECRET
@@ -28,6 +28,7 @@ export const LOAD_USAGE = `npm run bench -- load --ws ws://HOST:PORT [--http htt
   --publish-concurrency K   requests in flight when paced (default 8)
   --in-flight K          back-to-back publishers at once, each sending after its previous response (default 1)
   --new-connection       a new TCP connection per publish request (as PHP-FPM does), else keep-alive
+  --warm-up N            publish N unmeasured events first (fanout/channels), as a server that has been running
   --pid PID[,PID]        server process(es) to measure (RSS, CPU); repeatable
   --aux-pid PID          helper process (redis) whose CPU is reported separately
   --rounds K             presence-storm rounds (default 3)
@@ -56,7 +57,7 @@ export async function loadMain(argv: readonly string[]): Promise<void> {
     scenario: ctx.scenario,
     params: {
       subscribers: ctx.subscribers, channels: ctx.scenario === "fanout" ? 1 : ctx.channels, kind: ctx.kind, events: ctx.events,
-      rate: ctx.rate ?? "back-to-back", inFlight: ctx.inFlight, newConnection: ctx.newConnection, batch: ctx.batch, size: ctx.size, connectConcurrency: ctx.connectConcurrency,
+      rate: ctx.rate ?? "back-to-back", inFlight: ctx.inFlight, newConnection: ctx.newConnection, warmUp: ctx.warmUp, batch: ctx.batch, size: ctx.size, connectConcurrency: ctx.connectConcurrency,
       rounds: ctx.rounds, holdSeconds: ctx.holdSeconds, nodes: ctx.wsUrls.length,
     },
     metrics: result.metrics,

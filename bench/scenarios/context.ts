@@ -32,6 +32,8 @@ export interface Context {
   readonly inFlight: number;
   /** A new connection per publish request. */
   readonly newConnection: boolean;
+  /** Events published (and delivered) before measuring, so the server is warm as in production. */
+  readonly warmUp: number;
   readonly rounds: number;
   readonly holdSeconds: number;
   /** Give up waiting for deliveries after this long without progress. */
@@ -78,6 +80,7 @@ export function contextFrom(args: Args): Context {
     publishConcurrency: args.num("publish-concurrency", 8),
     inFlight: args.num("in-flight", 1),
     newConnection: args.has("new-connection"),
+    warmUp: args.num("warm-up", 0),
     rounds: args.num("rounds", 3),
     holdSeconds: args.num("hold", 30),
     drainMs: args.num("drain-timeout", 5) * 1000,

@@ -47,8 +47,8 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
   // Some runtimes build the request URL from the Host header, so `Host: a/app/other-key#` would pick the route;
   // a Host that is not a host (and port) is refused before routing, the same everywhere.
   app.use("*", async (c, next) => {
-    if (!isValidHost(c.req.header("host"))) return c.json(MALFORMED_HOST, 400);
-    await next();
+    if (isValidHost(c.req.header("host"))) await next();
+    else c.res = c.json(MALFORMED_HOST, 400); // answered here, and still reported below
     if (hub.events.wants("httpRequest")) {
       // The route pattern, not the path: bounded, whatever clients request. Only the catch-all "*" matched: a 404.
       const route = routePath(c, -1);
