@@ -2,7 +2,7 @@
 
 import * as v from "valibot";
 import type { App } from "../apps/app.ts";
-import type { Channel } from "../channels/channel.ts";
+import type { Channel, Subscription } from "../channels/channel.ts";
 import { isValidChannelName, SERVER_TO_USER_PREFIX, serverToUserId } from "../channels/channel-kind.ts";
 import type { RemoteMember } from "./cluster.ts";
 import { PusherError } from "../errors.ts";
@@ -69,7 +69,9 @@ export function join(
   // channel_data is only trusted when it was signed, i.e. on private and presence channels.
   const stored = channel.kind.authenticated ? (channelData ?? {}) : {};
   const userId = userIdOf(stored);
-  const { joined, left, refreshed } = channel.add(connection, { userId, data: stored });
+  // Most subscriptions carry no user: they share one record instead of two objects each (memory per connection).
+  const subscription = userId === undefined && channelData === undefined ? ANONYMOUS : { userId, data: stored };
+  const { joined, left, refreshed } = channel.add(connection, subscription);
   const hub = connection.hub;
   const { cluster, events } = hub;
   if (state.channels.register(channel)) {
@@ -154,6 +156,9 @@ function parseChannelData(raw: string, signed: boolean): Record<string, unknown>
   if (!result.success) throw new PusherError("invalidMessage");
   return result.output;
 }
+
+/** The subscription of a connection that sent no channel_data (public channels, most private ones). */
+const ANONYMOUS: Subscription = Object.freeze({ userId: undefined, data: Object.freeze({}) });
 
 function userIdOf(data: Record<string, unknown>): string | number | undefined {
   const userId = data["user_id"];
