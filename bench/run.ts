@@ -1,7 +1,8 @@
 /** @module The orchestrator: `npm run bench -- run|sweep …` starts servers on CPU 0, load.ts on CPU 1, writes bench/results and prints medians. */
 
-// run   [--runtimes node,bun,deno] [--servers resound,floor] [--scenarios fanout,…] [--repeat 3] [--quick]
+// run   [--runtimes node,bun,deno] [--servers resound,floor[,soketi]] [--scenarios fanout,…] [--repeat 3] [--quick]
 // sweep [--runtimes …] [--servers …] [--counts 500,1000,2000,5000] [--repeat 1] [--quick]   (fan-out latency vs subscribers)
+// soketi (opt-in) runs in the node rows only; it is installed on first use (bench/lib/soketi.ts).
 // Results: bench/results/<date>-<runtime>.json (--quick: $TMPDIR/resound-bench-quick/), raw runs plus medians.
 
 import { execFileSync } from "node:child_process";
@@ -10,7 +11,8 @@ import { parseArgs } from "./lib/args.ts";
 import { startPinned } from "./lib/processes.ts";
 import { fullReport } from "./lib/report.ts";
 import { type LoadOutput, medianOf, QUICK_RESULTS_DIR, RESULTS_DIR, type RunRecord, saveResults } from "./lib/results.ts";
-import { CREDENTIALS, LOAD_CPU, ROOT, RUNTIMES, type Runtime, type RunningServer, type ServerKind, serverCommand, startClusterNode, startRedis, startServer } from "./lib/servers.ts";
+import { CREDENTIALS, LOAD_CPU, ROOT, RUNTIMES, runsOn, type Runtime, type RunningServer, SERVER_KINDS, type ServerKind, serverCommand, startClusterNode, startRedis, startServer } from "./lib/servers.ts";
+import { ensureSoketi } from "./lib/soketi.ts";
 import { scenarioArgs, SUITE_SCENARIOS, type SuiteScenario, supports, SWEEP_COUNTS, SWEEP_QUICK_COUNTS, sweepArgs } from "./lib/suite.ts";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -31,7 +33,7 @@ export async function runMain(argv: readonly string[], mode: "run" | "sweep"): P
   const quick = args.has("quick");
   const repeat = args.num("repeat", mode === "sweep" ? 1 : 3);
   for (const name of runtimes) if (!RUNTIMES.includes(name)) throw new Error(`unknown runtime ${name}`);
-  for (const name of servers) if (name !== "resound" && name !== "floor") throw new Error(`unknown server ${name}`);
+  for (const name of servers) if (!SERVER_KINDS.includes(name)) throw new Error(`unknown server ${name}; one of ${SERVER_KINDS.join(", ")}`);
   for (const name of scenarios) if (!SUITE_SCENARIOS.includes(name)) throw new Error(`unknown scenario ${name}; one of ${SUITE_SCENARIOS.join(", ")}`);
   const counts = args.list("counts").length ? args.list("counts").map(Number) : quick ? SWEEP_QUICK_COUNTS : SWEEP_COUNTS;
 
@@ -47,14 +49,17 @@ export async function runMain(argv: readonly string[], mode: "run" | "sweep"): P
       jobs.push({ mode, server, scenario, subscribers: Number(loadArgs[loadArgs.indexOf("--subscribers") + 1]), loadArgs });
     }
   }
+  // Install before the first run rather than inside it, so a failed install stops here with npm's own message.
+  if (jobs.some((job) => runtimes.some((runtime) => job.server === "soketi" && runsOn(job.server, runtime)))) ensureSoketi(log);
   const command = `npm run bench -- ${mode} ${argv.join(" ")}`.trim();
   const started = Date.now();
   const rows = [];
   for (const runtime of runtimes) {
     const version = runtimeVersion(runtime);
-    log(`\n=== ${runtime} ${version}: ${jobs.length} jobs × ${repeat}`);
+    const runtimeJobs = jobs.filter((job) => runsOn(job.server, runtime));
+    log(`\n=== ${runtime} ${version}: ${runtimeJobs.length} jobs × ${repeat}`);
     const records: RunRecord[] = [];
-    for (const job of jobs) {
+    for (const job of runtimeJobs) {
       for (let rep = 1; rep <= repeat; rep++) {
         log(`--- ${runtime} ${job.server} ${job.scenario}${job.mode === "sweep" ? ` @${job.subscribers}` : ""} #${rep}/${repeat} (${Math.round((Date.now() - started) / 1000)}s)`);
         records.push(await runOnce(runtime, job, rep));

@@ -51,23 +51,28 @@ export function twoNodeTable(rows: Row[]): string {
   }));
 }
 
-/** Resound vs floor: CPU per delivery and memory per connection, with ratios. */
+/** The servers Resound is compared with, in column order, that have rows. */
+const peersOf = (rows: Row[]) => (["floor", "soketi"] as const).filter((server) => rows.some((row) => row.server === server));
+
+/** Resound vs floor (and soketi, where it ran): CPU per delivery and memory per connection, with Resound's ratios. */
 export function ratioTable(rows: Row[]): string {
-  const head = ["runtime", "scenario", "subs", "resound CPU µs/delivery", "floor CPU µs/delivery", "ratio", "resound RSS/conn KB", "floor RSS/conn KB", "ratio"];
+  const peers = peersOf(rows);
+  const metrics = [["cpuUsPerDelivery", "CPU µs/delivery"], ["rssPerConnKB", "RSS/conn KB"]] as const;
+  const head = ["runtime", "scenario", "subs", ...metrics.flatMap(([, label]) => [`resound ${label}`, ...peers.map((peer) => `${peer} ${label}`), ...peers.map((peer) => `resound/${peer}`)])];
+  const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : "–");
   const out: string[][] = [];
   for (const r of rows.filter((row) => row.server === "resound")) {
-    const f = rows.find((row) => row.server === "floor" && row.runtime === r.runtime && row.scenario === r.scenario && row.subscribers === r.subscribers && row.mode === r.mode);
-    if (!f) continue;
-    const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : "–");
-    out.push([r.runtime, r.scenario, String(r.subscribers), fmt(r.metrics["cpuUsPerDelivery"], 2), fmt(f.metrics["cpuUsPerDelivery"], 2), ratio(r.metrics["cpuUsPerDelivery"], f.metrics["cpuUsPerDelivery"]),
-      fmt(r.metrics["rssPerConnKB"], 2), fmt(f.metrics["rssPerConnKB"], 2), ratio(r.metrics["rssPerConnKB"], f.metrics["rssPerConnKB"])]);
+    const found = peers.map((peer) => rows.find((row) => row.server === peer && row.runtime === r.runtime && row.scenario === r.scenario && row.subscribers === r.subscribers && row.mode === r.mode));
+    if (!found.some(Boolean)) continue;
+    out.push([r.runtime, r.scenario, String(r.subscribers), ...metrics.flatMap(([name]) => [fmt(r.metrics[name], 2),
+      ...found.map((peer) => fmt(peer?.metrics[name], 2)), ...found.map((peer) => ratio(r.metrics[name], peer?.metrics[name]))])]);
   }
   return table(head, out);
 }
 
 /** Every table that has rows, plus notes. */
 export function fullReport(rows: Row[]): string {
-  const parts = [["Deliveries", deliveryTable(rows)], ["Resound vs floor", ratioTable(rows)], ["Presence storm", presenceTable(rows)],
+  const parts = [["Deliveries", deliveryTable(rows)], [`Resound vs ${peersOf(rows).join(" and ") || "floor"}`, ratioTable(rows)], ["Presence storm", presenceTable(rows)],
     ["Two nodes", twoNodeTable(rows)], ["Idle connections", idleTable(rows)]]
     .filter(([, text]) => text!.split("\n").length > 2)
     .map(([title, text]) => `### ${title}\n\n${text}`);

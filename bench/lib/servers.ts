@@ -1,13 +1,19 @@
-/** @module The servers under test: Resound or a floor server on Node, Bun or Deno, one or two nodes, and redis-server. */
+/** @module The servers under test: Resound or a floor server on Node, Bun or Deno, soketi on Node, one or two nodes, and redis-server. */
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort, type Proc, startPinned, waitForPort } from "./processes.ts";
+import { ensureSoketi, SOKETI_CONFIG, soketiEntry, soketiEnv, withoutRoutineLines } from "./soketi.ts";
 
 export type Runtime = "node" | "bun" | "deno";
-export type ServerKind = "resound" | "floor";
+export type ServerKind = "resound" | "floor" | "soketi";
 export const RUNTIMES: readonly Runtime[] = ["node", "bun", "deno"];
+export const SERVER_KINDS: readonly ServerKind[] = ["resound", "floor", "soketi"];
+/** soketi is a Node program (uWebSockets.js is a Node addon), not a runtime variant: it runs in the node rows only. */
+export function runsOn(kind: ServerKind, runtime: Runtime): boolean {
+  return kind !== "soketi" || runtime === "node";
+}
 
 /** The repository root. */
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -28,11 +34,16 @@ function scratch(): string {
     server: { max_request_size: 10_000_000 },
     apps: [{ app_id: CREDENTIALS.appId, key: CREDENTIALS.key, secret: CREDENTIALS.secret, accept_client_events_from: "members", max_message_size: 1_000_000 }],
   }, null, 2));
+  writeFileSync(join(scratchDir, "soketi.json"), JSON.stringify(SOKETI_CONFIG, null, 2));
   return scratchDir;
 }
 
 /** The command line of a server, started directly (no npm/bun run/deno task in between, so the pid is the server's). */
 export function serverCommand(kind: ServerKind, runtime: Runtime, port: number): string[] {
+  if (kind === "soketi") {
+    if (runtime !== "node") throw new Error(`soketi runs on Node only, not ${runtime}`);
+    return [process.execPath, soketiEntry(), "start", "--config", join(scratch(), "soketi.json")]; // the port is in its env
+  }
   const flags = ["--config", join(scratch(), "reverb.json"), "--host", "127.0.0.1", "--port", String(port), "--quiet"];
   const floor = ["127.0.0.1", String(port)];
   switch (runtime) {
@@ -64,7 +75,14 @@ export interface RunningServer {
 /** Starts one server on a free port, pinned to the server CPU, and waits until it listens. */
 export async function startServer(kind: ServerKind, runtime: Runtime, env: Record<string, string> = {}): Promise<RunningServer> {
   const port = await freePort();
-  const proc = startPinned(SERVER_CPU, serverCommand(kind, runtime, port), { cwd: ROOT, env: cleanEnv(env) });
+  if (kind === "soketi") {
+    ensureSoketi((line) => process.stderr.write(`${line}\n`));
+    env = { ...(await soketiEnv(port, CREDENTIALS)), ...env };
+  }
+  // soketi runs in the scratch folder: it loads a .env from its working directory.
+  const started = startPinned(SERVER_CPU, serverCommand(kind, runtime, port), { cwd: kind === "soketi" ? scratch() : ROOT, env: cleanEnv(env) });
+  // soketi has no --quiet: its banner and shutdown notice are left out of what the run records.
+  const proc: Proc = kind === "soketi" ? { ...started, output: () => withoutRoutineLines(started.output()) } : started;
   try {
     await waitForPort(proc, port);
   } catch (error) {
