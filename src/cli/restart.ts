@@ -20,8 +20,8 @@ export async function restart(host: Host, config: LoadedConfig): Promise<number>
   if (config.server.scalingEnabled) {
     const { signalClusterRestart } = await import("../scaling/restart-signal.ts");
     try {
-      const address = await signalClusterRestart(config.server.redis, config.server.scalingChannel);
-      cluster = `the cluster on Redis channel "${config.server.scalingChannel}" at ${address}`;
+      const where = await signalClusterRestart(config.server, { readTextFile: (path) => host.readTextFile(path), warn: (line) => host.printError(`Warning: ${line}`) });
+      cluster = `the cluster on ${where}`;
     } catch (error) {
       host.printError(`Error: ${error instanceof Error ? error.message : String(error)}; the other nodes of the cluster were not told to restart.`);
       if (local.length === 0) return 1;

@@ -45,7 +45,7 @@ export async function start(host: Host, flags: Flags, loaded: LoadedConfig): Pro
   let cluster: Awaited<ReturnType<typeof joinCluster>> | undefined;
   if (config.server.scalingEnabled) {
     try {
-      cluster = await joinCluster(config, logger, () => stop());
+      cluster = await joinCluster(config, host, logger, () => stop());
     } catch (error) {
       return fail(host, error instanceof Error ? error.message : String(error));
     }
@@ -128,15 +128,16 @@ function randomToken(): string {
   return [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-/** Connects to Redis (loading ioredis only now) and returns how to build the cluster broker. */
-async function joinCluster(config: LoadedConfig, logger: Logger, onRestart: () => void) {
-  const { connectRedis } = await import("../scaling/connect-redis.ts");
+/** Connects to the scaling broker (loading its client only now) and returns how to build the cluster broker. */
+async function joinCluster(config: LoadedConfig, host: Host, logger: Logger, onRestart: () => void) {
+  const { connectScaling } = await import("../scaling/connect-scaling.ts");
   const { ClusterBroker, newNodeId } = await import("../scaling/cluster-broker.ts");
   const channel = config.server.scalingChannel;
-  const pubsub = await connectRedis(config.server.redis, channel);
+  const pubsub = await connectScaling(config.server, { readTextFile: (path) => host.readTextFile(path), warn: (line) => logger.warn(line) });
   const nodeId = newNodeId();
+  logger.debug("Scaling", `node ${nodeId} on ${pubsub.topic} of ${pubsub.target}: ${pubsub.details}`);
   return {
-    description: `Redis channel "${channel}" at ${pubsub.address}, node ${nodeId}`,
+    description: `${pubsub.topic} on ${pubsub.target}, node ${nodeId}`,
     createBroker: (hub: Hub) => new ClusterBroker(hub, pubsub, { channel, nodeId, clock: systemClock, logger, onRestart }),
   };
 }

@@ -11,7 +11,16 @@ export interface TlsSettings {
   readonly verifyPeer: boolean;
 }
 
-/** Where the scaling Redis is. `url` wins over the discrete keys when set. */
+/** A host and port (Redis Sentinel and Cluster nodes). */
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * Where the scaling Redis is. One shape applies: `cluster` when set, else `sentinels`, else `url`, else host/port.
+ * username/password/database apply to the data nodes of every shape (database not in a Cluster).
+ */
 export interface RedisSettings {
   readonly url: string | null;
   readonly host: string;
@@ -19,7 +28,29 @@ export interface RedisSettings {
   readonly username: string | null;
   readonly password: string | null;
   readonly database: number;
+  /** Sentinels to ask for the master named `sentinelMaster`. */
+  readonly sentinels: readonly Endpoint[] | null;
+  readonly sentinelMaster: string;
+  /** The sentinels' own `requirepass`, when they have one. */
+  readonly sentinelPassword: string | null;
+  /** Redis Cluster seed nodes (any few of the cluster's nodes). */
+  readonly cluster: readonly Endpoint[] | null;
+  /** TLS to every Redis node (sentinels included); a `rediss://` URL turns it on as well. */
+  readonly tls: boolean;
+  /** A PEM CA file (absolute once resolved) to verify Redis certificates with, for private CAs; implies `tls`. */
+  readonly tlsCa: string | null;
 }
+
+/** Where the NATS servers are, when the scaling driver is "nats". */
+export interface NatsSettings {
+  readonly servers: readonly string[];
+  readonly user: string | null;
+  readonly password: string | null;
+  readonly token: string | null;
+}
+
+/** The broker between nodes. */
+export type ScalingDriver = "redis" | "nats";
 
 /** Server-wide settings (Reverb's `servers.reverb`). */
 export interface ServerSettings {
@@ -33,7 +64,9 @@ export interface ServerSettings {
   readonly tls: TlsSettings | null;
   readonly scalingEnabled: boolean;
   readonly scalingChannel: string;
+  readonly scalingDriver: ScalingDriver;
   readonly redis: RedisSettings;
+  readonly nats: NatsSettings;
   /** Port of the Prometheus /metrics listener; null = no metrics. */
   readonly metricsPort: number | null;
   /** Address of the metrics listener (loopback unless set: metrics are not for the public). */
@@ -51,7 +84,7 @@ export interface Config {
 
 /** One source's contribution; absent keys leave lower layers in force. */
 export interface ConfigLayer {
-  readonly server?: Partial<Omit<ServerSettings, "redis">> & { readonly redis?: Partial<RedisSettings> };
+  readonly server?: Partial<Omit<ServerSettings, "redis" | "nats">> & { readonly redis?: Partial<RedisSettings>; readonly nats?: Partial<NatsSettings> };
   readonly apps?: readonly App[];
   readonly debug?: boolean;
 }
@@ -65,7 +98,12 @@ export const DEFAULT_SERVER: ServerSettings = {
   tls: null,
   scalingEnabled: false,
   scalingChannel: "reverb",
-  redis: { url: null, host: "127.0.0.1", port: 6379, username: null, password: null, database: 0 },
+  scalingDriver: "redis",
+  redis: {
+    url: null, host: "127.0.0.1", port: 6379, username: null, password: null, database: 0,
+    sentinels: null, sentinelMaster: "mymaster", sentinelPassword: null, cluster: null, tls: false, tlsCa: null,
+  },
+  nats: { servers: ["nats://127.0.0.1:4222"], user: null, password: null, token: null },
   metricsPort: null,
   metricsHost: "127.0.0.1",
   dashboardToken: null,
@@ -97,8 +135,8 @@ export function mergeLayers(layers: readonly ConfigLayer[]): { server: ServerSet
   let debug = false;
   for (const layer of layers) {
     if (layer.server) {
-      const { redis, ...rest } = layer.server;
-      server = { ...server, ...rest, redis: { ...server.redis, ...redis } };
+      const { redis, nats, ...rest } = layer.server;
+      server = { ...server, ...rest, redis: { ...server.redis, ...redis }, nats: { ...server.nats, ...nats } };
     }
     if (layer.apps && layer.apps.length > 0) apps = layer.apps;
     if (layer.debug !== undefined) debug = layer.debug;

@@ -101,6 +101,41 @@ export const PathPrefix = v.pipe(
   v.transform((path) => (path ? `/${path}` : "")),
 );
 
+/** `host:port` (or `[v6]:port`) pairs, comma-separated or a JSON array: Redis Sentinel and Cluster nodes. */
+export const Endpoints = v.pipe(
+  v.unknown(),
+  v.transform((raw) => (NULLS.has(raw) ? null : typeof raw === "string" ? raw.split(",").map((s) => s.trim()).filter(Boolean) : raw)),
+  v.union([
+    v.null(),
+    v.pipe(
+      v.array(v.string()),
+      v.nonEmpty(),
+      v.check((items) => items.every((item) => parseEndpoint(item) !== undefined)),
+      v.transform((items) => items.map((item) => parseEndpoint(item)!)),
+    ),
+  ], 'a comma-separated list of host:port pairs such as "10.0.0.1:26379,10.0.0.2:26379"'),
+);
+
+/** One `host:port` or `[v6]:port`; undefined when it is not one. */
+function parseEndpoint(text: string): { host: string; port: number } | undefined {
+  const match = /^\[?([^\s\[\]]+?)\]?:(\d{1,5})$/.exec(text.trim());
+  if (!match) return undefined;
+  const port = Number(match[2]);
+  return port >= 1 && port <= 65535 ? { host: match[1]!, port } : undefined;
+}
+
+/** NATS server URLs, comma-separated or a JSON array. */
+export const NatsServers = v.pipe(
+  v.unknown(),
+  v.transform((raw) => (typeof raw === "string" ? raw.split(",").map((s) => s.trim()).filter(Boolean) : raw)),
+  v.array(v.string(), 'one or more NATS URLs such as "nats://10.0.0.1:4222,nats://10.0.0.2:4222"'),
+  v.nonEmpty('one or more NATS URLs such as "nats://10.0.0.1:4222,nats://10.0.0.2:4222"'),
+  v.check((urls) => urls.every((url) => /^(nats|tls|ws|wss):\/\/[^\s]+$|^[^\s:/]+:\d+$/.test(url)), 'one or more NATS URLs such as "nats://10.0.0.1:4222,nats://10.0.0.2:4222"'),
+);
+
+/** Which broker carries messages between nodes. */
+export const ScalingDriver = v.picklist(["redis", "nats"], '"redis" or "nats"');
+
 /** The address to listen on. */
 export const Host = v.pipe(
   v.string("a host name or IP address"),

@@ -1,5 +1,5 @@
 /**
- * @module The broker of a cluster of nodes over one pub/sub channel (Redis). Local clients are always served at
+ * @module The broker of a cluster of nodes over one pub/sub channel (Redis or NATS). Local clients are always served at
  * once; other nodes get events, client events and node-level channel/presence changes, keep replicas of each other,
  * resynchronise when a heartbeat digest disagrees, and forget nodes that fall silent.
  */
@@ -295,7 +295,7 @@ export class ClusterBroker implements Broker, ClusterPort {
         this.hub.terminateUser(app!, message.user);
         return;
       case "restart":
-        this.options.logger.info(`Restart requested over Redis (by ${message.node}).`);
+        this.options.logger.info(`Restart requested over ${this.pubsub.target} (by ${message.node}).`);
         this.options.onRestart?.();
         return;
     }
@@ -310,7 +310,7 @@ export class ClusterBroker implements Broker, ClusterPort {
     // A foreign publisher on the channel must not flood the log: at most one line per minute.
     if (now - this.lastMalformedLog < 60_000) return;
     this.lastMalformedLog = now;
-    this.options.logger.warn(`Dropped a cluster message on Redis channel "${this.options.channel}": ${problem}`);
+    this.options.logger.warn(`Dropped a cluster message on ${this.pubsub.topic} of ${this.pubsub.target}: ${problem}`);
   }
 
   // --- liveness and resynchronisation ---
@@ -333,10 +333,10 @@ export class ClusterBroker implements Broker, ClusterPort {
   private statusChanged(connected: boolean): void {
     const { logger } = this.options;
     if (!connected) {
-      logger.warn(`Lost the connection to Redis at ${this.pubsub.address}; serving local clients only while reconnecting`);
+      logger.warn(`Lost the connection to ${this.pubsub.target}; serving local clients only while reconnecting`);
       return;
     }
-    logger.info(`Reconnected to Redis at ${this.pubsub.address}; resynchronising with the other nodes`);
+    logger.info(`Reconnected to ${this.pubsub.target}; resynchronising with the other nodes`);
     const now = this.options.clock.now();
     for (const node of this.replicas.nodes.values()) node.lastSeen = now;
     this.send({ type: "hello" });

@@ -1,68 +1,135 @@
-/** @module The only place ioredis is used: a PubSub over a Redis publisher and subscriber connection pair. */
+/** @module The only place ioredis is used: a PubSub over Redis as one server, a Sentinel-watched master, or a Cluster. */
 
-import { Redis, type RedisOptions } from "ioredis";
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
 import type { RedisSettings } from "../config/config.ts";
 import type { PubSub } from "./pubsub.ts";
+import { redisShape } from "./redis-shape.ts";
+import { ScalingUnavailable, withTimeout } from "./scaling-error.ts";
 
-/** Thrown when Redis cannot be reached at startup; the message names the address. */
-export class RedisUnavailable extends Error {}
+/** TLS options for ioredis (node:tls connection options, passed through). */
+type Tls = NonNullable<RedisOptions["tls"]>;
 
-/** Where Redis is, for messages: the URL without its password, or host:port/db. */
-export function redisAddress(settings: RedisSettings): string {
-  if (settings.url) {
-    try {
-      const url = new URL(settings.url);
-      if (url.password) url.password = "***";
-      return url.toString();
-    } catch {
-      return "(the REDIS_URL / scaling.server.url given)";
-    }
-  }
-  return `redis://${settings.host}:${settings.port}${settings.database ? `/${settings.database}` : ""}`;
+/** Thrown when Redis cannot be reached at startup; the message names the address and the settings. */
+export class RedisUnavailable extends ScalingUnavailable {}
+
+/** The link's two ends: a publisher, and a subscriber that receives `channel`'s messages. */
+interface Clients {
+  readonly publisher: Redis | Cluster;
+  readonly subscriber: Redis | Cluster;
+  readonly sharded: boolean;
 }
 
 /**
- * Connects both connections and subscribes to `channel`; rejects with RedisUnavailable within `timeoutMs` when
- * Redis is unreachable or refuses the credentials. Afterwards, a lost connection is retried with backoff (at most
- * 2 s apart) forever, publishing while disconnected drops the message instead of queueing stale events, and the
- * subscription is restored on reconnect.
+ * Connects a publisher and a subscriber to `channel` in the configured shape; rejects with RedisUnavailable within
+ * `timeoutMs` when Redis is unreachable or refuses the credentials. Afterwards, a lost connection is retried with
+ * backoff (at most 2 s apart) forever (a Sentinel setup asks the sentinels for the current master each time, so a
+ * failover is followed), publishing while disconnected drops the message instead of queueing stale events, and the
+ * subscription is restored on reconnect. `ca` is the PEM text of `settings.tlsCa`, read by the caller.
  */
-export async function connectRedis(settings: RedisSettings, channel: string, timeoutMs = 5000): Promise<PubSub> {
-  const address = redisAddress(settings);
-  const options: RedisOptions = {
+export async function connectRedis(settings: RedisSettings, channel: string, ca: string | null = null, timeoutMs = 5000): Promise<PubSub> {
+  const shape = redisShape(settings);
+  let lastError: Error | undefined; // ioredis reports "Connection is closed." where the cause was ECONNREFUSED
+  const remember = (error: Error) => void (lastError = error);
+  const created: Array<Redis | Cluster> = [];
+  const track = <T extends Redis | Cluster>(client: T): T => {
+    client.on("error", remember); // errors surface as status changes; ioredis would print unhandled ones
+    created.push(client);
+    return client;
+  };
+  let clients: Clients;
+  let details: string;
+  try {
+    const tls = shape.tls ? { ...(ca && { ca }) } : undefined;
+    const { publisher, ...rest } = await connectShape(settings, tls, timeoutMs, track);
+    const version = await withTimeout(publisher.info("server"), timeoutMs).then(redisVersion);
+    // Sharded pub/sub keeps each message on the shard that owns the channel instead of every node of the cluster.
+    const sharded = shape.kind === "cluster" && Number(version.split(".")[0]) >= 7;
+    const subscriber = rest.subscriber ?? track(await connectCluster(settings, tls, timeoutMs, sharded));
+    await withTimeout(sharded ? (subscriber as Cluster).ssubscribe(channel) : subscriber.subscribe(channel), timeoutMs);
+    clients = { publisher, subscriber, sharded };
+    details = `Redis ${version}${shape.kind === "cluster" ? `, ${sharded ? "sharded pub/sub (SPUBLISH/SSUBSCRIBE)" : "classic pub/sub (Redis before 7 has no sharded channels)"}` : ""}${shape.kind === "sentinel" ? `, master at ${masterAddress(publisher as Redis)}` : ""}`;
+  } catch (error) {
+    for (const client of created) client.disconnect();
+    const reason = (lastError?.message ?? (error instanceof Error ? error.message : String(error))).replace(/\.+$/, "");
+    throw new RedisUnavailable(`Cannot connect to ${shape.target} for scaling: ${reason}. ${shape.hint}`);
+  }
+  return redisPubSub(clients, shape.target, `${clients.sharded ? "sharded channel" : "channel"} "${channel}"`, details);
+}
+
+/** ioredis options every connection shares: fail fast at startup, never queue, back off up to 2 s. */
+function common(timeoutMs: number): RedisOptions {
+  return {
     lazyConnect: true,
     enableOfflineQueue: false,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 0,
     retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
-    ...(settings.url
-      ? {}
-      : {
-        host: settings.host,
-        port: settings.port,
-        db: settings.database,
-        ...(settings.username && { username: settings.username }),
-        ...(settings.password && { password: settings.password }),
-      }),
   };
-  const publisher = settings.url ? new Redis(settings.url, options) : new Redis(options);
-  const subscriber = publisher.duplicate();
-  const ignore = () => {}; // errors surface as status changes; ioredis would print unhandled ones
-  let lastError: Error | undefined; // ioredis reports "Connection is closed." where the cause was ECONNREFUSED
-  const remember = (error: Error) => void (lastError = error);
-  publisher.on("error", remember);
-  subscriber.on("error", remember);
+}
 
-  try {
-    await withTimeout(Promise.all([publisher.connect(), subscriber.connect()]), timeoutMs);
-    await withTimeout(subscriber.subscribe(channel), timeoutMs);
-  } catch (error) {
-    publisher.disconnect();
-    subscriber.disconnect();
-    const reason = (lastError?.message ?? (error instanceof Error ? error.message : String(error))).replace(/\.+$/, "");
-    throw new RedisUnavailable(`Cannot connect to Redis at ${address} for scaling: ${reason}. Check REDIS_URL or REDIS_HOST/REDIS_PORT/REDIS_PASSWORD (or server.scaling.server), or turn scaling off.`);
-  }
+/** The credentials and database of the data nodes. */
+function auth(settings: RedisSettings): RedisOptions {
+  return {
+    ...(settings.username && { username: settings.username }),
+    ...(settings.password && { password: settings.password }),
+  };
+}
 
+/** Connects the publisher (and, but for a Cluster, whose subscriber depends on the server version, the subscriber). */
+async function connectShape(settings: RedisSettings, tls: Tls | undefined, timeoutMs: number, track: <T extends Redis | Cluster>(client: T) => T): Promise<{ publisher: Redis | Cluster; subscriber?: Redis }> {
+  if (settings.cluster) return { publisher: track(await connectCluster(settings, tls, timeoutMs, false)) };
+  const options: RedisOptions = {
+    ...common(timeoutMs),
+    ...auth(settings),
+    ...(tls && { tls }),
+    ...(settings.sentinels
+      ? {
+        sentinels: settings.sentinels.map(({ host, port }) => ({ host, port })),
+        name: settings.sentinelMaster,
+        db: settings.database,
+        ...(settings.sentinelPassword && { sentinelPassword: settings.sentinelPassword }),
+        ...(tls && { sentinelTLS: tls, enableTLSForSentinelMode: true }),
+        sentinelRetryStrategy: (attempt: number) => Math.min(100 * 2 ** attempt, 2000),
+        // Subscribes to the sentinels' +switch-master, so a failover is followed at once, not at the next error.
+        failoverDetector: true,
+      }
+      : settings.url ? {} : { host: settings.host, port: settings.port, db: settings.database }),
+  };
+  const publisher = track(settings.url && !settings.sentinels ? new Redis(settings.url, options) : new Redis(options));
+  const subscriber = track(publisher.duplicate());
+  await withTimeout(Promise.all([publisher.connect(), subscriber.connect()]), timeoutMs);
+  return { publisher, subscriber };
+}
+
+/** A Cluster client on the seed nodes; `sharded` gives it one subscriber per shard for SSUBSCRIBE. */
+async function connectCluster(settings: RedisSettings, tls: Tls | undefined, timeoutMs: number, sharded: boolean): Promise<Cluster> {
+  const { lazyConnect, enableOfflineQueue, retryStrategy: _perNode, ...redisOptions } = common(timeoutMs);
+  const options: ClusterOptions = {
+    lazyConnect,
+    enableOfflineQueue,
+    clusterRetryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
+    redisOptions: { ...redisOptions, ...auth(settings), ...(tls && { tls }) },
+    shardedSubscribers: sharded,
+  };
+  const cluster = new Cluster(settings.cluster!.map(({ host, port }) => ({ host, port })), options);
+  await withTimeout(cluster.connect(), timeoutMs);
+  return cluster;
+}
+
+/** `redis_version` from INFO server. */
+function redisVersion(info: string): string {
+  return /^redis_version:(\S+)/m.exec(info)?.[1] ?? "(unknown version)";
+}
+
+/** Where a Sentinel-mode connection is connected to now. */
+function masterAddress(client: Redis): string {
+  const stream = (client as unknown as { stream?: { remoteAddress?: string; remotePort?: number } }).stream;
+  return stream?.remoteAddress ? `${stream.remoteAddress}:${stream.remotePort}` : "(unknown)";
+}
+
+/** The PubSub over connected clients. */
+function redisPubSub({ publisher, subscriber, sharded }: Clients, target: string, topic: string, details: string): PubSub {
+  const ignore = () => {};
   const messageListeners: Array<(message: string) => void> = [];
   const statusListeners: Array<(connected: boolean) => void> = [];
   let connected = true;
@@ -76,17 +143,19 @@ export async function connectRedis(settings: RedisSettings, channel: string, tim
   for (const client of [publisher, subscriber]) {
     for (const event of ["ready", "close", "end", "reconnecting"]) client.on(event, update);
   }
-  subscriber.on("message", (_channel: string, message: string) => {
+  subscriber.on(sharded ? "smessage" : "message", (_channel: string, message: string) => {
     for (const listener of messageListeners) listener(message);
   });
-
   return {
-    address,
+    target,
+    topic,
+    details,
     get connected() {
       return connected;
     },
-    publish(target, message) {
-      if (connected) publisher.publish(target, message).catch(ignore);
+    publish(channel, message) {
+      if (!connected) return;
+      (sharded ? (publisher as Cluster).spublish(channel, message) : publisher.publish(channel, message)).catch(ignore);
     },
     onMessage: (listener) => void messageListeners.push(listener),
     onStatusChange: (listener) => void statusListeners.push(listener),
@@ -97,20 +166,4 @@ export async function connectRedis(settings: RedisSettings, channel: string, tim
       subscriber.disconnect();
     },
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }

@@ -1,4 +1,4 @@
-/** @module The transport a cluster broker needs: one pub/sub channel shared by all nodes (Redis in production). */
+/** @module The transport a cluster broker needs: one pub/sub channel shared by all nodes (Redis or NATS in production). */
 
 /** Publish/subscribe on named channels. Never throws; publishing while disconnected drops the message. */
 export interface PubSub {
@@ -10,7 +10,11 @@ export interface PubSub {
   readonly connected: boolean;
   /** Called with false when the link is lost and true when it is back (after resubscribing). */
   onStatusChange(listener: (connected: boolean) => void): void;
-  /** A printable address for messages (no password). */
-  readonly address: string;
+  /** The broker and where it is, for messages, no password: `Redis at redis://10.0.0.1:6379`, `NATS at nats://…`. */
+  readonly target: string;
+  /** What carries the messages on it: `channel "reverb"`, `sharded channel "reverb"`, `subject "reverb"`. */
+  readonly topic: string;
+  /** What was found on connecting (server version, current master), for --debug. */
+  readonly details: string;
   close(): Promise<void>;
 }

@@ -1,14 +1,14 @@
-/** @module `resound restart` over Redis: one message on the scaling channel, which every node answers by stopping gracefully. */
+/** @module `resound restart` over the scaling broker: one message on the scaling channel, which every node answers by stopping gracefully. */
 
-import type { RedisSettings } from "../config/config.ts";
+import type { ServerSettings } from "../config/config.ts";
 import { newNodeId } from "./cluster-broker.ts";
+import { connectScaling, type ScalingHost } from "./connect-scaling.ts";
 import { encodeEnvelope } from "./envelope.ts";
 
-/** Tells every node on `channel` to restart; resolves with the Redis address once the message is sent. */
-export async function signalClusterRestart(settings: RedisSettings, channel: string): Promise<string> {
-  const { connectRedis } = await import("./connect-redis.ts");
-  const pubsub = await connectRedis(settings, channel);
-  pubsub.publish(channel, encodeEnvelope(`restart-${newNodeId()}`, { type: "restart" }));
-  await pubsub.close(); // QUIT is queued behind the PUBLISH, so the message has gone out when this resolves
-  return pubsub.address;
+/** Tells every node on the scaling channel to restart; resolves with where it was sent once the message is out. */
+export async function signalClusterRestart(server: ServerSettings, host: ScalingHost): Promise<string> {
+  const pubsub = await connectScaling(server, host);
+  pubsub.publish(server.scalingChannel, encodeEnvelope(`restart-${newNodeId()}`, { type: "restart" }));
+  await pubsub.close(); // Redis queues QUIT behind the PUBLISH and NATS drains: the message has gone out when this resolves
+  return `${pubsub.topic} on ${pubsub.target}`;
 }

@@ -103,7 +103,7 @@ describe("restart over Redis: every node of the cluster, wherever it runs", () =
         // Its own, empty registry: only Redis can reach the nodes.
         const restarted = await runRestart(runtime, { ...scaling, XDG_RUNTIME_DIR: tempDir("resound-run-") });
         assert.equal(restarted.code, 0, restarted.output);
-        assert.match(restarted.output, new RegExp(`Broadcasting the restart signal to the cluster on Redis channel "${channel}"`));
+        assert.match(restarted.output, new RegExp(`Broadcasting the restart signal to the cluster on channel "${channel}" on Redis at redis://127\\.0\\.0\\.1:\\d+\\.`));
         for (const client of clients) await assertToldToReconnect(client);
         assert.deepEqual(await Promise.all(nodes.map((node) => exited(node))), nodes.map(() => 0));
         for (const node of nodes) assert.match(node.output(), /Restart requested over Redis/);

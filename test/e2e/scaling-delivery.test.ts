@@ -89,7 +89,7 @@ describe("scaling delivery", { concurrency: true }, () => {
 
       it("announces scaling in the banner with the Redis channel, the address and a distinct node id", () => {
         const ids = nodes.map((node) => {
-          const line = /^ {2}Scaling {4}on \(Redis channel "([^"]+)" at (\S+), node ([0-9a-z]+)\)$/m.exec(node.server.output());
+          const line = /^ {2}Scaling {4}on \(channel "([^"]+)" on Redis at (\S+), node ([0-9a-z]+)\)$/m.exec(node.server.output());
           assert.ok(line, `Scaling line in:\n${node.server.output()}`);
           assert.equal(line[1], channel);
           assert.equal(line[2], `redis://127.0.0.1:${redis.port}`);

@@ -107,7 +107,7 @@ describe("scaling resilience", { concurrency: true }, () => {
           ];
           for (const message of garbage) assert.match(await redis.command("PUBLISH", channel, message), /^:\d+\r\n$/);
           for (const node of nodes) {
-            await eventually(async () => node.server.output(), (output) => assert.match(output, new RegExp(`Warning: Dropped a cluster message on Redis channel "${channel}"`)), 3000, 50);
+            await eventually(async () => node.server.output(), (output) => assert.match(output, new RegExp(`Warning: Dropped a cluster message on channel "${channel}" of Redis at redis://127\\.0\\.0\\.1:\\d+`)), 3000, 50);
             await assertUp(node);
           }
           // Still a cluster: events cross nodes, presence is shared, queries answer promptly.

@@ -35,7 +35,9 @@ export class MemoryBus {
 }
 
 export class MemoryLink implements PubSub {
-  readonly address = "memory://bus";
+  readonly target = "the memory bus";
+  readonly topic = 'channel "memory"';
+  readonly details = "";
   connected = true;
   closed = false;
   private readonly bus: MemoryBus;

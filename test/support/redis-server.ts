@@ -136,11 +136,14 @@ export interface ScalingNode {
   stop(signal?: NodeJS.Signals): ReturnType<RunningServer["stop"]>;
 }
 
-/** Starts the CLI on `runtime` with the fixture apps (+ `extraApps`), scaling on over `redis` and `channel`. */
-export async function startNode(runtime: RuntimeName, redis: { port: number }, channel: string, extraApps: AppEntry[] = []): Promise<ScalingNode> {
+/** Where the nodes' broker is: a plain Redis port, or the environment variables that describe another broker. */
+export type Broker = { readonly port: number } | { readonly env: Readonly<Record<string, string>> };
+
+/** Starts the CLI on `runtime` with the fixture apps (+ `extraApps`), scaling on over `broker` and `channel`. */
+export async function startNode(runtime: RuntimeName, broker: Broker, channel: string, extraApps: AppEntry[] = [], args: string[] = []): Promise<ScalingNode> {
   const server = await startServer(runtime, {
-    args: ["--config", writeConfig(extraApps)],
-    env: { REVERB_SCALING_ENABLED: "true", REDIS_PORT: String(redis.port), REVERB_SCALING_CHANNEL: channel },
+    args: ["--config", writeConfig(extraApps), ...args],
+    env: { REVERB_SCALING_ENABLED: "true", REVERB_SCALING_CHANNEL: channel, ...("port" in broker ? { REDIS_PORT: String(broker.port) } : broker.env) },
   });
   return {
     runtime,
@@ -154,8 +157,8 @@ export async function startNode(runtime: RuntimeName, redis: { port: number }, c
 }
 
 /** Starts one node per runtime given, in parallel; stops the ones that started if any fails. */
-export async function startNodes(runtimes: RuntimeName[], redis: { port: number }, channel: string, extraApps: AppEntry[] = []): Promise<ScalingNode[]> {
-  const results = await Promise.allSettled(runtimes.map((runtime) => startNode(runtime, redis, channel, extraApps)));
+export async function startNodes(runtimes: RuntimeName[], broker: Broker, channel: string, extraApps: AppEntry[] = [], args: string[] = []): Promise<ScalingNode[]> {
+  const results = await Promise.allSettled(runtimes.map((runtime) => startNode(runtime, broker, channel, extraApps, args)));
   const failure = results.find((result) => result.status === "rejected");
   if (failure) {
     await stopNodes(results.flatMap((result) => (result.status === "fulfilled" ? [result.value] : [])));

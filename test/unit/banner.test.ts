@@ -124,7 +124,7 @@ describe("banner: summary", () => {
     const off = render();
     assert.ok(off.includes("  Scaling    off"));
     assert.ok(off.includes("  Debug      off"));
-    const cluster = 'Redis channel "fanout" at redis://127.0.0.1:6379, node 0a1b2c';
+    const cluster = 'channel "fanout" on Redis at redis://127.0.0.1:6379, node 0a1b2c';
     const on = render({ debug: true, server: { scalingEnabled: true, scalingChannel: "fanout" }, cluster });
     assert.ok(on.includes(`  Scaling    on (${cluster})`));
     assert.ok(on.includes("  Debug      on"));

@@ -42,7 +42,12 @@ describe("env: defaults", () => {
       tls: null,
       scalingEnabled: false,
       scalingChannel: "reverb",
-      redis: { url: null, host: "127.0.0.1", port: 6379, username: null, password: null, database: 0 },
+      scalingDriver: "redis",
+      redis: {
+        url: null, host: "127.0.0.1", port: 6379, username: null, password: null, database: 0,
+        sentinels: null, sentinelMaster: "mymaster", sentinelPassword: null, cluster: null, tls: false, tlsCa: null,
+      },
+      nats: { servers: ["nats://127.0.0.1:4222"], user: null, password: null, token: null },
       metricsPort: null,
       metricsHost: "127.0.0.1",
       dashboardToken: null,
@@ -77,7 +82,7 @@ describe("env: defaults", () => {
 });
 
 describe("env: every server variable", () => {
-  it("reads REVERB_SERVER_*, REVERB_HOST, REVERB_MAX_REQUEST_SIZE, REVERB_SCALING_*, REDIS_* and RESOUND_METRICS_*", () => {
+  it("reads REVERB_SERVER_*, REVERB_HOST, REVERB_MAX_REQUEST_SIZE, REVERB_SCALING_*, REDIS_*, NATS_* and RESOUND_*", () => {
     const { server } = fromEnv({
       REVERB_SERVER_HOST: "127.0.0.1",
       REVERB_SERVER_PORT: "9000",
@@ -92,6 +97,17 @@ describe("env: every server variable", () => {
       REDIS_USERNAME: "default",
       REDIS_PASSWORD: "s3cret",
       REDIS_DB: "3",
+      REDIS_SENTINELS: "10.0.0.1:26379, 10.0.0.2:26380,[::1]:26381",
+      REDIS_SENTINEL_MASTER: "main",
+      REDIS_SENTINEL_PASSWORD: "watch",
+      REDIS_CLUSTER: "10.0.1.1:7000,10.0.1.2:7001",
+      REDIS_TLS: "true",
+      REDIS_TLS_CA: "/etc/ssl/redis-ca.pem",
+      RESOUND_SCALING_DRIVER: "nats",
+      NATS_URL: "nats://10.0.2.1:4222, nats://10.0.2.2:4222",
+      NATS_USER: "resound",
+      NATS_PASSWORD: "n4ts",
+      NATS_TOKEN: "tok",
       RESOUND_METRICS_PORT: "9100",
       RESOUND_METRICS_HOST: "0.0.0.0",
       RESOUND_DASHBOARD_TOKEN: "0123456789abcdef0123",
@@ -105,7 +121,17 @@ describe("env: every server variable", () => {
       tls: null,
       scalingEnabled: true,
       scalingChannel: "fanout",
-      redis: { url: "redis://cache:6380/2", host: "redis.internal", port: 6380, username: "default", password: "s3cret", database: 3 },
+      scalingDriver: "nats",
+      redis: {
+        url: "redis://cache:6380/2", host: "redis.internal", port: 6380, username: "default", password: "s3cret", database: 3,
+        sentinels: [{ host: "10.0.0.1", port: 26379 }, { host: "10.0.0.2", port: 26380 }, { host: "::1", port: 26381 }],
+        sentinelMaster: "main",
+        sentinelPassword: "watch",
+        cluster: [{ host: "10.0.1.1", port: 7000 }, { host: "10.0.1.2", port: 7001 }],
+        tls: true,
+        tlsCa: "/etc/ssl/redis-ca.pem",
+      },
+      nats: { servers: ["nats://10.0.2.1:4222", "nats://10.0.2.2:4222"], user: "resound", password: "n4ts", token: "tok" },
       metricsPort: 9100,
       metricsHost: "0.0.0.0",
       dashboardToken: "0123456789abcdef0123",
@@ -259,6 +285,11 @@ describe("env: bad values are refused with the variable, the value and what is a
     [{ RESOUND_DASHBOARD_TOKEN: "short" }, 'RESOUND_DASHBOARD_TOKEN is "short"; it must be a token of at least 16 characters (e.g. the output of openssl rand -hex 16).'],
     [{ REDIS_PORT: "x" }, 'REDIS_PORT is "x"; it must be an integer from 1 to 65535.'],
     [{ REDIS_DB: "-1" }, 'REDIS_DB is "-1"; it must be a whole number, 0 or more.'],
+    [{ REDIS_SENTINELS: "10.0.0.1" }, 'REDIS_SENTINELS is "10.0.0.1"; it must be a comma-separated list of host:port pairs such as "10.0.0.1:26379,10.0.0.2:26379".'],
+    [{ REDIS_CLUSTER: "a:1,b:99999" }, 'REDIS_CLUSTER is "a:1,b:99999"; it must be a comma-separated list of host:port pairs such as "10.0.0.1:26379,10.0.0.2:26379".'],
+    [{ REDIS_TLS: "sometimes" }, 'REDIS_TLS is "sometimes"; it must be true or false.'],
+    [{ RESOUND_SCALING_DRIVER: "kafka" }, 'RESOUND_SCALING_DRIVER is "kafka"; it must be "redis" or "nats".'],
+    [{ NATS_URL: "http://x y" }, 'NATS_URL is "http://x y"; it must be one or more NATS URLs such as "nats://10.0.0.1:4222,nats://10.0.0.2:4222".'],
     [
       { ...CREDENTIALS, REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM: "everyone" },
       'REVERB_APP_ACCEPT_CLIENT_EVENTS_FROM is "everyone"; it must be one of "members", "all" or "none".',

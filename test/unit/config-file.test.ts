@@ -39,7 +39,13 @@ describe("config file: values", () => {
         scaling: {
           enabled: true,
           channel: "fanout",
-          server: { url: "redis://r:6380", host: "redis.internal", port: 6380, username: "u", password: "p", database: 4 },
+          driver: "nats",
+          server: {
+            url: "redis://r:6380", host: "redis.internal", port: 6380, username: "u", password: "p", database: 4,
+            sentinels: ["10.0.0.1:26379", "10.0.0.2:26379"], name: "main", sentinel_password: "sp",
+            cluster: "10.0.1.1:7000,10.0.1.2:7000", tls: true, tls_ca: "/certs/redis-ca.pem",
+          },
+          nats: { url: ["nats://n1:4222", "nats://n2:4222"], user: "nu", password: "np", token: "nt" },
         },
       },
       apps: [
@@ -70,7 +76,13 @@ describe("config file: values", () => {
       tls: { cert: "/certs/ws.crt", key: "/certs/ws.key", passphrase: "pw", ca: "/certs/ca.pem", verifyPeer: true },
       scalingEnabled: true,
       scalingChannel: "fanout",
-      redis: { url: "redis://r:6380", host: "redis.internal", port: 6380, username: "u", password: "p", database: 4 },
+      scalingDriver: "nats",
+      redis: {
+        url: "redis://r:6380", host: "redis.internal", port: 6380, username: "u", password: "p", database: 4,
+        sentinels: [{ host: "10.0.0.1", port: 26379 }, { host: "10.0.0.2", port: 26379 }], sentinelMaster: "main", sentinelPassword: "sp",
+        cluster: [{ host: "10.0.1.1", port: 7000 }, { host: "10.0.1.2", port: 7000 }], tls: true, tlsCa: "/certs/redis-ca.pem",
+      },
+      nats: { servers: ["nats://n1:4222", "nats://n2:4222"], user: "nu", password: "np", token: "nt" },
       metricsPort: 9100,
       metricsHost: "0.0.0.0",
       dashboardToken: "a-long-dashboard-token",
@@ -236,6 +248,8 @@ describe("config file: wrong values name the JSON path, the file, the value and 
     [{ server: { max_request_size: -1 } }, `server.max_request_size in ${FILE} is -1; it must be a whole number, 1 or more.`],
     [{ server: { scaling: { enabled: "maybe" } } }, `server.scaling.enabled in ${FILE} is "maybe"; it must be true or false.`],
     [{ server: { scaling: { server: { database: -1 } } } }, `server.scaling.server.database in ${FILE} is -1; it must be a whole number, 0 or more.`],
+    [{ server: { scaling: { driver: "kafka" } } }, `server.scaling.driver in ${FILE} is "kafka"; it must be "redis" or "nats".`],
+    [{ server: { scaling: { server: { sentinels: ["no-port"] } } } }, `server.scaling.server.sentinels in ${FILE} is ["no-port"]; it must be a comma-separated list of host:port pairs such as "10.0.0.1:26379,10.0.0.2:26379".`],
     [{ apps: [{ ...CREDENTIALS, key: "" }] }, `apps[0].key in ${FILE} is ""; it must be a non-empty string.`],
     [{ apps: [{ ...CREDENTIALS, app_id: true }] }, `apps[0].app_id in ${FILE} is true; it must be a non-empty string.`],
     [{ apps: [{ ...CREDENTIALS, ping_interval: 0 }] }, `apps[0].ping_interval in ${FILE} is 0; it must be a whole number, 1 or more.`],

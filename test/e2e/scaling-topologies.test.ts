@@ -1,0 +1,236 @@
+/** @module Scaling past one Redis: Sentinel (with a master failover mid-traffic), Redis Cluster, Redis over TLS and NATS, two nodes per runtime each. */
+
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import {
+  apiGet,
+  type Broker,
+  closePeers,
+  eventually,
+  nextMatching,
+  openPeer,
+  type Peer,
+  type ScalingNode,
+  startNodes,
+  stopNodes,
+  subscribe,
+} from "../support/redis-server.ts";
+import { type NatsServer, type SentinelSetup, startNats, startRedisCluster, startSentinelSetup, startTlsRedis } from "../support/redis-topologies.ts";
+import { RUNTIMES } from "../support/spawn.ts";
+
+let counter = 0;
+const unique = (prefix: string) => `${prefix}topo-${++counter}-${randomBytes(3).toString("hex")}`;
+const event = (name: string, channel: string, data: string) => JSON.stringify({ event: name, data, channel });
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** One broker shape: how to start it, what the nodes are told, and what their banner and --debug must say. */
+interface Topology {
+  readonly title: string;
+  start(): Promise<{ broker: Broker; banner: (channel: string) => RegExp; debug: RegExp; stop(): Promise<void>; sentinel?: SentinelSetup; nats?: NatsServer }>;
+}
+
+const list = (endpoints: Array<{ host: string; port: number }>) => endpoints.map(({ host, port }) => `${host}:${port}`).join(",");
+
+const TOPOLOGIES: Topology[] = [
+  {
+    title: "Redis Sentinel (master, replica, 3 sentinels)",
+    async start() {
+      const sentinel = await startSentinelSetup();
+      return {
+        broker: { env: { REDIS_SENTINELS: list(sentinel.sentinels), REDIS_SENTINEL_MASTER: sentinel.masterName } },
+        banner: (channel) => new RegExp(`on \\(channel "${escape(channel)}" on Redis master "${sentinel.masterName}" via sentinels ${escape(list(sentinel.sentinels))}, node [0-9a-z]+\\)$`, "m"),
+        debug: new RegExp(`Redis \\d+\\.\\d+\\.\\d+, master at 127\\.0\\.0\\.1:${sentinel.masterPort}`),
+        stop: () => sentinel.stop(),
+        sentinel,
+      };
+    },
+  },
+  {
+    title: "Redis Cluster (3 masters)",
+    async start() {
+      const cluster = await startRedisCluster();
+      // Any one node is enough to find the others; give two, as a user would.
+      const seeds = cluster.nodes.slice(0, 2);
+      return {
+        broker: { env: { REDIS_CLUSTER: list(seeds) } },
+        banner: (channel) => new RegExp(`on \\(sharded channel "${escape(channel)}" on Redis Cluster at ${escape(list(seeds))}, node [0-9a-z]+\\)$`, "m"),
+        debug: /Redis 7\.\d+\.\d+, sharded pub\/sub \(SPUBLISH\/SSUBSCRIBE\)/,
+        stop: () => cluster.stop(),
+      };
+    },
+  },
+  {
+    title: "Redis over TLS (private CA)",
+    async start() {
+      const redis = await startTlsRedis();
+      return {
+        broker: { env: { REDIS_URL: redis.url, REDIS_TLS_CA: redis.caFile } },
+        banner: (channel) => new RegExp(`on \\(channel "${escape(channel)}" on Redis at ${escape(redis.url)}, node [0-9a-z]+\\)$`, "m"),
+        debug: /Redis \d+\.\d+\.\d+$/m,
+        stop: () => redis.stop(),
+      };
+    },
+  },
+  {
+    title: "NATS",
+    async start() {
+      const nats = await startNats();
+      return {
+        broker: { env: { RESOUND_SCALING_DRIVER: "nats", NATS_URL: nats.url } },
+        banner: (channel) => new RegExp(`on \\(subject "${escape(channel)}" on NATS at ${escape(nats.url)}, node [0-9a-z]+\\)$`, "m"),
+        debug: /NATS server \d+\.\d+\.\d+ at 127\.0\.0\.1:\d+, max_payload \d+ bytes/,
+        stop: () => nats.stop(),
+        nats,
+      };
+    },
+  },
+];
+
+/** One peer per node, each subscribed to `name` (as `user-<index>` on presence channels). */
+async function onEveryNode(nodes: ScalingNode[], name: string, users: string[] = []): Promise<Peer[]> {
+  const peers = await Promise.all(nodes.map((node) => openPeer(node)));
+  await Promise.all(peers.map((peer, index) => subscribe(peer, name, users[index] ?? `user-${index}`)));
+  return peers;
+}
+
+/** Publishes on each node in turn and checks both peers (the publisher's own socket excluded by socket_id). */
+async function crossNodeDelivery(nodes: ScalingNode[]): Promise<void> {
+  const name = unique("news-");
+  const peers = await onEveryNode(nodes, name);
+  try {
+    for (const [index, node] of nodes.entries()) {
+      const other = peers[(index + 1) % peers.length]!;
+      const self = peers[index]!;
+      const data = JSON.stringify({ from: index });
+      assert.equal((await node.sdk.trigger(name, "to-all", { from: index })).status, 200);
+      for (const peer of peers) assert.equal((await peer.client.next(5000)).raw, event("to-all", name, data));
+      // socket_id: the publisher's own client (on this node) is left out; the other node's gets it.
+      assert.equal((await node.sdk.trigger(name, "not-me", { from: index }, { socket_id: self.socketId })).status, 200);
+      assert.equal((await other.client.next(5000)).raw, event("not-me", name, data));
+      assert.ok(await self.client.silentFor(300), "the excluded socket got the event");
+    }
+  } finally {
+    await closePeers(...peers);
+  }
+}
+
+/** Presence across the two nodes: members, member_added/removed and the users API agree cluster-wide. */
+async function crossNodePresence(nodes: ScalingNode[]): Promise<void> {
+  const name = unique("presence-room-");
+  const first = await openPeer(nodes[0]!);
+  const second = await openPeer(nodes[1]!);
+  try {
+    await subscribe(first, name, "alice");
+    // Eventually consistent: the join on node 0 reaches node 1 through the broker.
+    await eventually(() => apiGet(nodes[1]!, `/channels/${name}/users`), ({ body }) => assert.deepEqual(body, { users: [{ id: "alice" }] }), 5000, 50);
+    const joined = await subscribe(second, name, "bob");
+    assert.deepEqual((joined.data as { presence: { ids: string[] } }).presence.ids.sort(), ["alice", "bob"]);
+    const added = await nextMatching(first, (message) => message.event === "pusher_internal:member_added");
+    assert.deepEqual(added.message.data, { user_id: "bob", user_info: { name: "User bob" } });
+    for (const node of nodes) {
+      await eventually(() => apiGet(node, `/channels/${name}/users`), ({ body }) => {
+        assert.deepEqual((body as { users: Array<{ id: string }> }).users.map((user) => user.id).sort(), ["alice", "bob"]);
+      }, 5000, 50);
+    }
+    await second.client.close();
+    const removed = await nextMatching(first, (message) => message.event === "pusher_internal:member_removed", 5000);
+    assert.deepEqual(removed.message.data, { user_id: "bob" });
+  } finally {
+    await closePeers(first, second);
+  }
+}
+
+describe("scaling topologies", { concurrency: true }, () => {
+  for (const topology of TOPOLOGIES) {
+    describe(topology.title, { concurrency: false }, () => {
+      let started: Awaited<ReturnType<Topology["start"]>>;
+      const pairs: Array<{ runtime: string; channel: string; nodes: ScalingNode[] }> = [];
+      before(async () => {
+        started = await topology.start();
+        for (const runtime of RUNTIMES) {
+          const channel = unique(`${runtime}-`).replace(/-/g, "_");
+          // --debug on the second node only: it says which shape is in use; the first stays quiet.
+          const nodes = [
+            ...(await startNodes([runtime], started.broker, channel)),
+            ...(await startNodes([runtime], started.broker, channel, [], ["--debug"])),
+          ];
+          pairs.push({ runtime, channel, nodes });
+        }
+      });
+      after(async () => {
+        await Promise.all(pairs.map((pair) => stopNodes(pair.nodes)));
+        await started?.stop();
+      });
+
+      for (const runtime of RUNTIMES) {
+        const pair = () => pairs.find((candidate) => candidate.runtime === runtime)!;
+        it(`${runtime}: the banner and --debug name the shape`, () => {
+          for (const node of pair().nodes) assert.match(node.server.output(), started.banner(pair().channel));
+          assert.match(pair().nodes[1]!.server.output(), started.debug);
+        });
+        it(`${runtime}: events cross nodes both ways, socket_id excluded`, () => crossNodeDelivery(pair().nodes));
+        it(`${runtime}: presence is cluster-wide`, () => crossNodePresence(pair().nodes));
+      }
+
+      if (topology.title.startsWith("Redis Sentinel")) {
+        it("fails over mid-traffic: delivery and presence resume by themselves on every runtime, no node exits", async () => {
+          const sentinel = started.sentinel!;
+          const watched = await Promise.all(pairs.map(async ({ nodes }) => {
+            const name = unique("traffic-");
+            return { nodes, name, peers: await onEveryNode(nodes, name) };
+          }));
+          let publishing = true;
+          let sequence = 0;
+          // Traffic throughout: node 0 of every pair publishes every 50 ms (errors while Redis is away are expected).
+          const traffic = (async () => {
+            while (publishing) {
+              sequence++;
+              await Promise.all(watched.map(({ nodes, name }) => nodes[0]!.sdk.trigger(name, "tick", { sequence }).catch(() => undefined)));
+              await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+          })();
+          try {
+            const killed = await sentinel.killMaster();
+            const promoted = await sentinel.waitForFailover();
+            assert.notEqual(promoted, killed);
+            const after = sequence;
+            for (const { nodes, peers } of watched) {
+              for (const peer of peers) {
+                await nextMatching(peer, (message) => message.event === "tick" && (message.data as { sequence: number }).sequence > after + 2, 20_000)
+                  .catch((error: Error) => assert.fail(`${peer.node.runtime} node ${nodes.indexOf(peer.node)}: ${error.message}\n${sentinel.logs()}`));
+              }
+            }
+          } finally {
+            publishing = false;
+            await traffic;
+            await Promise.all(watched.map(({ peers }) => closePeers(...peers)));
+          }
+          for (const { nodes } of pairs) {
+            for (const node of nodes) assert.equal(node.server.process.exitCode, null, `${node.runtime} node exited:\n${node.server.output()}`);
+            assert.match(nodes[0]!.server.output(), /Lost the connection to Redis master/);
+            assert.match(nodes[0]!.server.output(), /Reconnected to Redis master/);
+            // After the failover, events and presence work across nodes as before.
+            await crossNodeDelivery(nodes);
+            await crossNodePresence(nodes);
+          }
+        });
+      }
+
+      if (topology.title === "NATS") {
+        it("rides out a NATS outage: delivery resumes by itself once the server is back", async () => {
+          const nats = started.nats!;
+          await nats.stop();
+          for (const { nodes } of pairs) await Promise.all(nodes.map((node) => node.server.waitFor(/Lost the connection to NATS at/, 10_000)));
+          await nats.restart();
+          for (const { nodes } of pairs) {
+            await Promise.all(nodes.map((node) => node.server.waitFor(/Reconnected to NATS at/, 15_000)));
+            for (const node of nodes) assert.equal(node.server.process.exitCode, null);
+            await crossNodeDelivery(nodes);
+            await crossNodePresence(nodes);
+          }
+        });
+      }
+    });
+  }
+});
