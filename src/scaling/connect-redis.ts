@@ -9,6 +9,9 @@ import { ScalingUnavailable, withTimeout } from "./scaling-error.ts";
 /** TLS options for ioredis (node:tls connection options, passed through). */
 type Tls = NonNullable<RedisOptions["tls"]>;
 
+/** Registers a client for error tracking (before it connects) and for cleanup if connecting fails. */
+type Track = <T extends Redis | Cluster>(client: T) => T;
+
 /** Thrown when Redis cannot be reached at startup; the message names the address and the settings. */
 export class RedisUnavailable extends ScalingUnavailable {}
 
@@ -39,21 +42,40 @@ export async function connectRedis(settings: RedisSettings, channel: string, ca:
   let clients: Clients;
   let details: string;
   try {
-    const tls = shape.tls ? { ...(ca && { ca }) } : undefined;
-    const { publisher, ...rest } = await connectShape(settings, tls, timeoutMs, track);
+    const backoff = {
+      connected: false,
+      retry: (attempt: number) => (backoff.connected ? Math.min(100 * 2 ** attempt, 2000) : null),
+    };
+    const context: Context = { settings, tls: shape.tls ? { ...(ca && { ca }) } : undefined, timeoutMs, track, backoff };
+    const { publisher, ...rest } = await connectShape(context);
     const version = await withTimeout(publisher.info("server"), timeoutMs).then(redisVersion);
     // Sharded pub/sub keeps each message on the shard that owns the channel instead of every node of the cluster.
     const sharded = shape.kind === "cluster" && Number(version.split(".")[0]) >= 7;
-    const subscriber = rest.subscriber ?? track(await connectCluster(settings, tls, timeoutMs, sharded));
+    const subscriber = rest.subscriber ?? await connectCluster(context, sharded);
     await withTimeout(sharded ? (subscriber as Cluster).ssubscribe(channel) : subscriber.subscribe(channel), timeoutMs);
     clients = { publisher, subscriber, sharded };
+    backoff.connected = true;
     details = `Redis ${version}${shape.kind === "cluster" ? `, ${sharded ? "sharded pub/sub (SPUBLISH/SSUBSCRIBE)" : "classic pub/sub (Redis before 7 has no sharded channels)"}` : ""}${shape.kind === "sentinel" ? `, master at ${masterAddress(publisher as Redis)}` : ""}`;
   } catch (error) {
     for (const client of created) client.disconnect();
-    const reason = (lastError?.message ?? (error instanceof Error ? error.message : String(error))).replace(/\.+$/, "");
+    const reason = (lastError?.message ?? (error instanceof Error ? error.message : String(error)))
+      .replace(/ Retrying from scratch after \d+ms\./, "").replace(" and retry is disabled", "").replace(/\.+$/, "");
     throw new RedisUnavailable(`Cannot connect to ${shape.target} for scaling: ${reason}. ${shape.hint}`);
   }
   return redisPubSub(clients, shape.target, `${clients.sharded ? "sharded channel" : "channel"} "${channel}"`, details);
+}
+
+/** What every connection of one link is made with. */
+interface Context {
+  readonly settings: RedisSettings;
+  readonly tls: Tls | undefined;
+  readonly timeoutMs: number;
+  readonly track: Track;
+  /**
+   * When every sentinel or every cluster node is unreachable: give up at startup (one clear error now, not after the
+   * startup timeout), retry forever with backoff once connected.
+   */
+  readonly backoff: { connected: boolean; retry(attempt: number): number | null };
 }
 
 /** ioredis options every connection shares: fail fast at startup, never queue, back off up to 2 s. */
@@ -76,8 +98,9 @@ function auth(settings: RedisSettings): RedisOptions {
 }
 
 /** Connects the publisher (and, but for a Cluster, whose subscriber depends on the server version, the subscriber). */
-async function connectShape(settings: RedisSettings, tls: Tls | undefined, timeoutMs: number, track: <T extends Redis | Cluster>(client: T) => T): Promise<{ publisher: Redis | Cluster; subscriber?: Redis }> {
-  if (settings.cluster) return { publisher: track(await connectCluster(settings, tls, timeoutMs, false)) };
+async function connectShape(context: Context): Promise<{ publisher: Redis | Cluster; subscriber?: Redis }> {
+  const { settings, tls, timeoutMs, track, backoff } = context;
+  if (settings.cluster) return { publisher: await connectCluster(context, false) };
   const options: RedisOptions = {
     ...common(timeoutMs),
     ...auth(settings),
@@ -89,7 +112,7 @@ async function connectShape(settings: RedisSettings, tls: Tls | undefined, timeo
         db: settings.database,
         ...(settings.sentinelPassword && { sentinelPassword: settings.sentinelPassword }),
         ...(tls && { sentinelTLS: tls, enableTLSForSentinelMode: true }),
-        sentinelRetryStrategy: (attempt: number) => Math.min(100 * 2 ** attempt, 2000),
+        sentinelRetryStrategy: (attempt: number) => backoff.retry(attempt),
         // Subscribes to the sentinels' +switch-master, so a failover is followed at once, not at the next error.
         failoverDetector: true,
       }
@@ -102,16 +125,16 @@ async function connectShape(settings: RedisSettings, tls: Tls | undefined, timeo
 }
 
 /** A Cluster client on the seed nodes; `sharded` gives it one subscriber per shard for SSUBSCRIBE. */
-async function connectCluster(settings: RedisSettings, tls: Tls | undefined, timeoutMs: number, sharded: boolean): Promise<Cluster> {
+async function connectCluster({ settings, tls, timeoutMs, track, backoff }: Context, sharded: boolean): Promise<Cluster> {
   const { lazyConnect, enableOfflineQueue, retryStrategy: _perNode, ...redisOptions } = common(timeoutMs);
   const options: ClusterOptions = {
     lazyConnect,
     enableOfflineQueue,
-    clusterRetryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
+    clusterRetryStrategy: (attempt) => backoff.retry(attempt),
     redisOptions: { ...redisOptions, ...auth(settings), ...(tls && { tls }) },
     shardedSubscribers: sharded,
   };
-  const cluster = new Cluster(settings.cluster!.map(({ host, port }) => ({ host, port })), options);
+  const cluster = track(new Cluster(settings.cluster!.map(({ host, port }) => ({ host, port })), options));
   await withTimeout(cluster.connect(), timeoutMs);
   return cluster;
 }

@@ -16,8 +16,9 @@ import {
   stopNodes,
   subscribe,
 } from "../support/redis-server.ts";
-import { type NatsServer, type SentinelSetup, startNats, startRedisCluster, startSentinelSetup, startTlsRedis } from "../support/redis-topologies.ts";
-import { RUNTIMES } from "../support/spawn.ts";
+import { makeCertificates, type NatsServer, type SentinelSetup, startNats, startRedisCluster, startSentinelSetup, startTlsRedis } from "../support/redis-topologies.ts";
+import { writeConfig } from "../support/e2e-server.ts";
+import { freePort, RUNTIMES, type RuntimeName, runToExit, tempDir } from "../support/spawn.ts";
 
 let counter = 0;
 const unique = (prefix: string) => `${prefix}topo-${++counter}-${randomBytes(3).toString("hex")}`;
@@ -141,6 +142,33 @@ async function crossNodePresence(nodes: ScalingNode[]): Promise<void> {
   }
 }
 
+/** Starts a node on `runtime` with `env` and expects it to exit 1 with one line matching `pattern` (and none of `secret`). */
+async function refusesToStart(runtime: RuntimeName, env: Record<string, string>, pattern: RegExp, secret?: string): Promise<void> {
+  const args = ["--host", "127.0.0.1", "--port", String(await freePort()), "--config", writeConfig()];
+  const { code, output } = await runToExit(runtime, args, { env: { REVERB_SCALING_ENABLED: "true", ...env } });
+  assert.equal(code, 1, output);
+  assert.equal(output.trim().split("\n").length, 1, `exactly one line:\n${output}`);
+  assert.match(output.trim(), pattern);
+  if (secret) assert.ok(!output.includes(secret), `the password is never printed:\n${output}`);
+}
+
+describe("scaling setups that cannot work stop startup with one line naming the settings", { concurrency: true }, () => {
+  for (const runtime of RUNTIMES) {
+    it(`${runtime}: unreachable sentinels, cluster or NATS; both a cluster and sentinels; an unreadable CA file`, async () => {
+      const [a, b] = [await freePort(), await freePort()];
+      await refusesToStart(runtime, { REDIS_SENTINELS: `127.0.0.1:${a},127.0.0.1:${b}`, REDIS_SENTINEL_MASTER: "main", REDIS_SENTINEL_PASSWORD: "s3ntinel-pw" },
+        new RegExp(`^Error: Cannot connect to Redis master "main" via sentinels 127\\.0\\.0\\.1:${a},127\\.0\\.0\\.1:${b} for scaling: .+\\. Check REDIS_SENTINELS, REDIS_SENTINEL_MASTER and REDIS_SENTINEL_PASSWORD`), "s3ntinel-pw");
+      await refusesToStart(runtime, { REDIS_CLUSTER: `127.0.0.1:${a}` },
+        new RegExp(`^Error: Cannot connect to Redis Cluster at 127\\.0\\.0\\.1:${a} for scaling: .+\\. Check REDIS_CLUSTER`));
+      await refusesToStart(runtime, { RESOUND_SCALING_DRIVER: "nats", NATS_URL: `nats://app:n4ts-pw@127.0.0.1:${a}` },
+        new RegExp(`^Error: Cannot connect to NATS at nats://app:\\*\\*\\*@127\\.0\\.0\\.1:${a} for scaling: .+\\. Check NATS_URL`), "n4ts-pw");
+      await refusesToStart(runtime, { REDIS_CLUSTER: `127.0.0.1:${a}`, REDIS_SENTINELS: `127.0.0.1:${b}` }, /^Error: Both REDIS_CLUSTER .* and REDIS_SENTINELS .* are set/);
+      await refusesToStart(runtime, { REDIS_TLS_CA: "/nowhere/ca.pem" }, /^Error: REDIS_TLS_CA \(server\.scaling\.server\.tls_ca\) is "\/nowhere\/ca\.pem", which cannot be read/);
+      await refusesToStart(runtime, { RESOUND_SCALING_DRIVER: "nats", REVERB_SCALING_CHANNEL: "events.*" }, /^Error: REVERB_SCALING_CHANNEL \(server\.scaling\.channel\) is "events\.\*", which is no NATS subject/);
+    });
+  }
+});
+
 describe("scaling topologies", { concurrency: true }, () => {
   for (const topology of TOPOLOGIES) {
     describe(topology.title, { concurrency: false }, () => {
@@ -213,6 +241,17 @@ describe("scaling topologies", { concurrency: true }, () => {
             // After the failover, events and presence work across nodes as before.
             await crossNodeDelivery(nodes);
             await crossNodePresence(nodes);
+          }
+        });
+      }
+
+      if (topology.title.startsWith("Redis over TLS")) {
+        it("refuses a Redis whose certificate the CA given did not sign (or with no CA given), in one line", async () => {
+          const url = (started.broker as { env: Record<string, string> }).env["REDIS_URL"]!;
+          const { caFile: otherCa } = await makeCertificates(tempDir("resound-other-ca-"));
+          for (const runtime of RUNTIMES) {
+            await refusesToStart(runtime, { REDIS_URL: url }, new RegExp(`^Error: Cannot connect to Redis at ${escape(url)} for scaling: .+ Check REDIS_URL .* and REDIS_TLS_CA`));
+            await refusesToStart(runtime, { REDIS_URL: url, REDIS_TLS_CA: otherCa }, new RegExp(`^Error: Cannot connect to Redis at ${escape(url)} for scaling: .+ Check REDIS_URL .* and REDIS_TLS_CA`));
           }
         });
       }
