@@ -31,14 +31,15 @@ describe("src/ boundaries", () => {
     assert.deepEqual(offenders.map((file) => relative(ROOT, file)), []);
   });
 
-  it("imports ioredis only in the Redis adapter, and only these packages anywhere", () => {
-    const allowed = new Set(["hono", "valibot", "ioredis", "@noble/hashes"]);
+  it("imports ioredis only in the Redis adapter, the NATS client only in the NATS adapter, and only these packages anywhere", () => {
+    const allowed = new Set(["hono", "valibot", "ioredis", "@nats-io/transport-node", "@noble/hashes"]);
     for (const file of files) {
       for (const [, specifier] of code(file).matchAll(/\bfrom\s+["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/g)) {
         if (!specifier || specifier.startsWith(".")) continue;
         const name = specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
         assert.ok(allowed.has(name), `${relative(ROOT, file)} imports ${specifier}`);
         if (name === "ioredis") assert.equal(relative(ROOT, file), "src/scaling/connect-redis.ts");
+        if (name === "@nats-io/transport-node") assert.equal(relative(ROOT, file), "src/scaling/connect-nats.ts");
       }
     }
   });
