@@ -143,7 +143,7 @@ function render() {
   const nodes = $("nodes");
   nodes.replaceChildren(...(latest.nodes || [{ id: "this node", self: true, connections: (latest.figures["*"] || {}).connections, messagesIn: (latest.figures["*"] || {}).messagesIn, messagesOut: (latest.figures["*"] || {}).messagesOut }])
     .map((n) => row([[n.id + (n.self ? " (this)" : "")], [fmt(n.connections), true], [fmt(n.messagesIn), true], [fmt(n.messagesOut), true]])));
-  text($("redis"), latest.redis === null ? "" : (latest.redis ? "Redis connected" : "Redis unreachable"));
+  text($("redis"), latest.redis === null ? "" : (latest.redis ? "Broker connected" : "Broker unreachable"));
 }
 
 function addToHistory(figures) {

@@ -167,7 +167,7 @@ export class Metrics {
     });
     const cluster = this.broker.clusterStatus();
     if (cluster) {
-      families.push({ name: "resound_redis_connected", help: "Whether this node is connected to Redis (1) or not (0).", type: "gauge", samples: [{ value: cluster.connected ? 1 : 0 }] });
+      families.push({ name: "resound_redis_connected", help: "Whether this node is connected to its scaling broker, Redis or NATS (1) or not (0).", type: "gauge", samples: [{ value: cluster.connected ? 1 : 0 }] });
       families.push({ name: "resound_cluster_nodes", help: "Nodes of the cluster this node hears from, itself included.", type: "gauge", samples: [{ value: cluster.nodes }] });
     }
     if (this.processStats) {
