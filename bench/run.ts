@@ -11,7 +11,7 @@ import { parseArgs } from "./lib/args.ts";
 import { startPinned } from "./lib/processes.ts";
 import { fullReport } from "./lib/report.ts";
 import { type LoadOutput, medianOf, QUICK_RESULTS_DIR, RESULTS_DIR, type RunRecord, saveResults } from "./lib/results.ts";
-import { CREDENTIALS, LOAD_CPU, ROOT, RUNTIMES, runsOn, type Runtime, type RunningServer, SERVER_KINDS, type ServerKind, serverCommand, startClusterNode, startRedis, startServer } from "./lib/servers.ts";
+import { CREDENTIALS, LOAD_CPU, ROOT, RUNTIMES, runsOn, type Runtime, type RunningServer, prepareNode, SERVER_KINDS, type ServerKind, serverCommand, startClusterNode, startRedis, startServer } from "./lib/servers.ts";
 import { ensureSoketi } from "./lib/soketi.ts";
 import { scenarioArgs, SUITE_SCENARIOS, type SuiteScenario, supports, SWEEP_COUNTS, SWEEP_QUICK_COUNTS, sweepArgs } from "./lib/suite.ts";
 
@@ -51,6 +51,7 @@ export async function runMain(argv: readonly string[], mode: "run" | "sweep"): P
   }
   // Install before the first run rather than inside it, so a failed install stops here with npm's own message.
   if (jobs.some((job) => runtimes.some((runtime) => job.server === "soketi" && runsOn(job.server, runtime)))) ensureSoketi(log);
+  if (runtimes.includes("node")) prepareNode(log);
   const command = `npm run bench -- ${mode} ${argv.join(" ")}`.trim();
   const started = Date.now();
   const rows = [];

@@ -1,5 +1,6 @@
 /** @module The servers under test: Resound or a floor server on Node, Bun or Deno, soketi on Node, one or two nodes, and redis-server. */
 
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -38,6 +39,24 @@ function scratch(): string {
   return scratchDir;
 }
 
+/** The Node floor server compiled to JavaScript, inside node_modules so that it resolves `ws` from the repository. */
+const FLOOR_NODE_DIR = join(ROOT, "node_modules/.cache/resound-bench");
+const FLOOR_NODE_JS = join(FLOOR_NODE_DIR, "node.js");
+
+/**
+ * Node runs TypeScript only through a loader (tsx), which is not how the installed package runs: it adds a
+ * `__name()` call to every function it creates (tens of µs per publish on a new connection). Node rows therefore
+ * measure the compiled package (`npm run build` → dist/, what `npx resound` runs) and a compiled floor.
+ * Bun and Deno run the TypeScript sources natively.
+ */
+export function prepareNode(log: (line: string) => void): void {
+  log("building dist/ (npm run build) and the Node floor server, for the node rows");
+  execFileSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: ["ignore", 2, 2] });
+  // ESM by the repository's package.json ("type": "module"), the nearest one above node_modules/.cache.
+  execFileSync(join(ROOT, "node_modules/.bin/tsc"), ["--outDir", FLOOR_NODE_DIR, "--module", "esnext", "--moduleResolution", "bundler", "--target", "es2022",
+    "--types", "node", "--skipLibCheck", "--ignoreConfig", join(ROOT, "bench/floor/node.ts")], { cwd: ROOT, stdio: ["ignore", 2, 2] });
+}
+
 /** The command line of a server, started directly (no npm/bun run/deno task in between, so the pid is the server's). */
 export function serverCommand(kind: ServerKind, runtime: Runtime, port: number): string[] {
   if (kind === "soketi") {
@@ -48,7 +67,8 @@ export function serverCommand(kind: ServerKind, runtime: Runtime, port: number):
   const floor = ["127.0.0.1", String(port)];
   switch (runtime) {
     case "node":
-      return [process.execPath, "--import", "tsx", ...(kind === "resound" ? ["runtimes/cli-node.ts", ...flags] : ["bench/floor/node.ts", ...floor])];
+      // Compiled JavaScript, as the installed package runs (see prepareNode), not tsx.
+      return [process.execPath, ...(kind === "resound" ? [join(ROOT, "dist/runtimes/cli-node.js"), ...flags] : [FLOOR_NODE_JS, ...floor])];
     case "bun":
       return [join(BIN, "bun"), ...(kind === "resound" ? ["runtimes/cli-bun.ts", ...flags] : ["bench/floor/bun.ts", ...floor])];
     case "deno":
