@@ -111,7 +111,7 @@ export function mountDashboard(app: Hono<HttpEnv>, options: DashboardRouteOption
     // The same checks and the same path as POST /apps/{id}/events.
     const event = parseEventBody(new TextEncoder().encode(JSON.stringify({ name: body.name, channel: body.channel, data: body.data })));
     const apiEvent = { name: event.name, data: event.data, channels: event.channels, socketId: undefined };
-    await broker.publish(target, apiEvent);
+    broker.publish(target, apiEvent);
     if (hub.events.wants("apiEvent")) hub.events.emit("apiEvent", { app: target, ...apiEvent });
     return c.json({ published: true });
   });

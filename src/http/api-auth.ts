@@ -8,7 +8,7 @@ import type { App } from "../apps/app.ts";
 import type { AppRegistry } from "../apps/app-registry.ts";
 import { ApiError } from "../errors.ts";
 import type { Clock } from "../support/clock.ts";
-import { verifySignature } from "./verify-signature.ts";
+import { queryParameters, verifySignature } from "./verify-signature.ts";
 
 export interface ApiAuthOptions {
   readonly apps: AppRegistry;
@@ -35,8 +35,8 @@ export interface ApiRequestParts {
 export async function authenticateApi(options: ApiAuthOptions, request: ApiRequestParts): Promise<{ app: App; body: Uint8Array }> {
   const app = options.apps.findById(request.appId);
   if (!app) throw new ApiError(404, `No matching application for ID [${request.appId}].`);
-  const repeated = repeatedParameter(request.query);
-  if (repeated !== undefined) throw new ApiError(400, `Query parameter ${JSON.stringify(repeated)} is repeated; send each parameter once.`);
+  const params = queryParameters(request.query);
+  if ("repeated" in params) throw new ApiError(400, `Query parameter ${JSON.stringify(params.repeated)} is repeated; send each parameter once.`);
   let body: Uint8Array | undefined;
   try {
     body = await request.readBody(options.maxRequestSize - request.headerBytes);
@@ -45,20 +45,7 @@ export async function authenticateApi(options: ApiAuthOptions, request: ApiReque
     throw new ApiError(400, "The request body could not be read.");
   }
   if (!body) throw new ApiError(413, `Payload too large: requests are limited to ${options.maxRequestSize} bytes (max_request_size).`);
-  const problem = verifySignature(app, { method: request.method, path: request.path, query: request.query, body }, options.prefix, options.clock.now());
+  const problem = verifySignature(app, { method: request.method, path: request.path, params, body }, options.prefix, options.clock.now());
   if (problem) throw new ApiError(401, `Authentication signature invalid: ${problem}.`);
   return { app, body };
-}
-
-/**
- * The first query parameter that occurs more than once. Such requests are refused: the signature check and the
- * routes must read the very same values, and no Pusher SDK sends a parameter twice.
- */
-function repeatedParameter(query: URLSearchParams): string | undefined {
-  const seen = new Set<string>();
-  for (const key of query.keys()) {
-    if (seen.has(key)) return key;
-    seen.add(key);
-  }
-  return undefined;
 }

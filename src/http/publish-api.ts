@@ -14,31 +14,40 @@ import { channelAttributes, parseInfo } from "./channel-info.ts";
 /** The JSON answer of each, as an object; Hono and the lane serialise it. */
 export type PublishAnswer = Record<string, unknown>;
 
-/** POST /events. */
-export async function publishEvent(broker: Broker, events: Lifecycle, app: App, body: Uint8Array): Promise<PublishAnswer> {
+/**
+ * POST /events. Synchronous unless `info` asks for channel attributes (those may need the other nodes): most
+ * publishes cost no promise and no microtask.
+ */
+export function publishEvent(broker: Broker, events: Lifecycle, app: App, body: Uint8Array): PublishAnswer | Promise<PublishAnswer> {
   const event = parseEventBody(body);
   const apiEvent = { name: event.name, data: event.data, channels: event.channels, socketId: event.socket_id };
-  await broker.publish(app, apiEvent);
+  broker.publish(app, apiEvent);
   announce(events, app, apiEvent);
-  if (event.info === undefined) return {};
-  const requested = parseInfo(event.info);
+  return event.info === undefined ? {} : eventAttributes(broker, app, event.channels, event.info);
+}
+
+async function eventAttributes(broker: Broker, app: App, names: readonly string[], info: string): Promise<PublishAnswer> {
+  const requested = parseInfo(info);
   const channels = emptyRecord<unknown>(); // channel names are the client's: `__proto__` too
   const counts = requested.has("subscription_count");
-  for (const name of event.channels) {
+  for (const name of names) {
     channels[name] = channelAttributes(name, await broker.channel(app, name, counts), requested);
   }
   return { channels };
 }
 
-/** POST /batch_events. */
-export async function publishBatch(broker: Broker, events: Lifecycle, app: App, body: Uint8Array): Promise<PublishAnswer> {
+/** POST /batch_events; synchronous unless an item's `info` asks for channel attributes. */
+export function publishBatch(broker: Broker, events: Lifecycle, app: App, body: Uint8Array): PublishAnswer | Promise<PublishAnswer> {
   const { batch } = parseBody(BatchBody, body);
   for (const item of batch) {
     const apiEvent = { name: item.name, data: item.data, channels: [item.channel], socketId: item.socket_id };
-    await broker.publish(app, apiEvent);
+    broker.publish(app, apiEvent);
     announce(events, app, apiEvent);
   }
-  if (!batch.some((item) => item.info !== undefined)) return { batch: [] };
+  return batch.some((item) => item.info !== undefined) ? batchAttributes(broker, app, batch) : { batch: [] };
+}
+
+async function batchAttributes(broker: Broker, app: App, batch: ReadonlyArray<{ readonly channel: string; readonly info?: string | undefined }>): Promise<PublishAnswer> {
   const results = [];
   for (const item of batch) {
     const requested = parseInfo(item.info);

@@ -95,7 +95,8 @@ export class PublishLane {
         });
         app = authenticated.app;
         const publish = route.endpoint === "events" ? publishEvent : publishBatch;
-        answer = { status: 200, body: JSON.stringify(await publish(broker, hub.events, app, authenticated.body)) };
+        const result = publish(broker, hub.events, app, authenticated.body);
+        answer = { status: 200, body: JSON.stringify(result instanceof Promise ? await result : result) };
       }
     } catch (error) {
       answer = this.failure(error, route);

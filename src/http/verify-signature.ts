@@ -12,8 +12,22 @@ export interface SignedRequest {
   readonly method: string;
   /** The path as sent, percent-encoding untouched. */
   readonly path: string;
-  readonly query: URLSearchParams;
+  /** The query's parameters, each name once (see queryParameters). */
+  readonly params: ReadonlyMap<string, string>;
   readonly body: Uint8Array;
+}
+
+/**
+ * The query's parameters in one pass, or the first name that occurs twice. Such requests are refused: the signature
+ * check and the routes must read the very same values, and no Pusher SDK sends a parameter twice.
+ */
+export function queryParameters(query: URLSearchParams): Map<string, string> | { readonly repeated: string } {
+  const params = new Map<string, string>();
+  for (const [key, value] of query) {
+    if (params.has(key)) return { repeated: key };
+    params.set(key, value);
+  }
+  return params;
 }
 
 /**
@@ -21,8 +35,7 @@ export interface SignedRequest {
  * `prefix` is the active path prefix ("" or "/ws"): a signature over the path with or without it is accepted.
  */
 export function verifySignature(app: App, request: SignedRequest, prefix: string, nowMs: number): string | undefined {
-  const params = new Map<string, string>();
-  for (const [key, value] of request.query) params.set(key, value); // the HTTP app refuses repeated keys before this
+  const { params } = request;
   const signature = params.get("auth_signature");
   if (!signature) return "auth_signature is missing";
   if (params.get("auth_key") !== app.key) return "auth_key does not match the app's key";
@@ -30,18 +43,19 @@ export function verifySignature(app: App, request: SignedRequest, prefix: string
   if (!Number.isFinite(timestamp) || Math.abs(nowMs / 1000 - timestamp) > TIMESTAMP_WINDOW_SECONDS) {
     return `auth_timestamp must be within ${TIMESTAMP_WINDOW_SECONDS} seconds of the server's time`;
   }
-  params.delete("auth_signature");
-  params.delete("body_md5");
+  // Signed: every parameter but auth_signature, with body_md5 only for a non-empty body (and then the body's own).
+  let md5: string | undefined;
   if (request.body.length > 0) {
-    const md5 = md5Hex(request.body);
-    const sent = request.query.get("body_md5");
-    if (sent !== null && sent !== md5) return "body_md5 does not match the request body";
-    params.set("body_md5", md5);
+    md5 = md5Hex(request.body);
+    const sent = params.get("body_md5");
+    if (sent !== undefined && sent !== md5) return "body_md5 does not match the request body";
   }
-  const query = [...params.keys()]
-    .sort()
-    .map((key) => `${key}=${params.get(key)}`)
-    .join("&");
+  const keys: string[] = [];
+  for (const key of params.keys()) if (key !== "auth_signature" && key !== "body_md5") keys.push(key);
+  if (md5 !== undefined) keys.push("body_md5");
+  keys.sort();
+  let query = "";
+  for (const key of keys) query += `${query ? "&" : ""}${key}=${key === "body_md5" ? md5 : params.get(key)}`;
   const paths = prefix && request.path.startsWith(prefix + "/")
     ? [request.path, request.path.slice(prefix.length)]
     : [request.path];

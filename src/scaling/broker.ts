@@ -27,8 +27,8 @@ export interface ClusterStatus {
 
 /** Delivery and queries across the cluster. Every method answers within a bounded time and never throws for a missing node. */
 export interface Broker {
-  /** Delivers an API event to subscribers on every node. */
-  publish(app: App, event: ApiEvent): Promise<void>;
+  /** Delivers an API event to subscribers on every node: to this node's at once, to the others' fire-and-forget. */
+  publish(app: App, event: ApiEvent): void;
   /**
    * The channel's facts, or undefined when no node has a subscriber. `subscriptionCount` is summed over every
    * node only when `counts` is true (that costs a round trip to the others).
@@ -67,7 +67,7 @@ export function channelFacts(channel: Channel, cache: ReadonlyMap<string, string
 export function createLocalBroker(hub: Hub): Broker {
   const local = (app: App) => hub.state(app);
   return {
-    async publish(app, event) {
+    publish(app, event) {
       hub.publish(app, event);
     },
     async channel(app, name) {

@@ -109,7 +109,7 @@ export class ClusterBroker implements Broker, ClusterPort {
 
   // --- Broker: what the HTTP API asks ---
 
-  async publish(app: App, event: ApiEvent): Promise<void> {
+  publish(app: App, event: ApiEvent): void {
     this.hub.publish(app, event);
     this.send({ type: "event", app: app.id, name: event.name, data: event.data, channels: [...event.channels], ...(event.socketId !== undefined && { socket: event.socketId }) });
   }
