@@ -5,6 +5,7 @@ import type { Channel, Subscriber } from "../channels/channel.ts";
 import { DEFAULT_APP } from "../config/config.ts";
 import { PUSHER_ERRORS, PusherError, type PusherErrorName } from "../errors.ts";
 import { allowMessage } from "../limits/rate-limit.ts";
+import { ConnectionChannels } from "./connection-channels.ts";
 import { connectionEstablished, errorFrame } from "./frames.ts";
 import { utf8Length } from "../events/lifecycle.ts";
 import { handleMessage } from "./handle-message.ts";
@@ -43,7 +44,7 @@ export class Connection implements WebSocketSession, Subscriber {
   state: AppState | undefined;
   socket: Socket | undefined;
   /** Channels this connection is subscribed to, by name. */
-  readonly channels = new Map<string, Channel<Connection>>();
+  readonly channels = new ConnectionChannels<Channel<Connection>>();
   /** Last time (ms) any frame arrived; the heartbeat pings after `ping_interval` of silence. */
   lastSeenAt = 0;
   /** When the heartbeat pinged (ms), 0 when not waiting for a reply. */
@@ -120,7 +121,7 @@ export class Connection implements WebSocketSession, Subscriber {
   closed(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    for (const channel of [...this.channels.values()]) leaveChannel(this, channel);
+    for (const channel of this.channels.values()) leaveChannel(this, channel);
     const state = this.state;
     if (!state) return; // refused at open: it never counted as a connection
     if (this.user) this.hub.watchlists.unwatch(this, state.app, this.user.watchlist);
