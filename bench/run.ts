@@ -60,13 +60,21 @@ export async function runMain(argv: readonly string[], mode: "run" | "sweep"): P
     const runtimeJobs = jobs.filter((job) => runsOn(job.server, runtime));
     log(`\n=== ${runtime} ${version}: ${runtimeJobs.length} jobs × ${repeat}`);
     const records: RunRecord[] = [];
-    for (const job of runtimeJobs) {
+    // Repeats go round the servers (resound, floor, soketi, resound, …) rather than one server's repeats in a row:
+    // this VM has slow phases lasting minutes, and a ratio must not hinge on which server one of them hit.
+    const scenarios = [...new Set(runtimeJobs.map((job) => `${job.scenario}@${job.subscribers}`))];
+    for (const scenario of scenarios) {
+      const round = runtimeJobs.filter((job) => `${job.scenario}@${job.subscribers}` === scenario);
       for (let rep = 1; rep <= repeat; rep++) {
-        log(`--- ${runtime} ${job.server} ${job.scenario}${job.mode === "sweep" ? ` @${job.subscribers}` : ""} #${rep}/${repeat} (${Math.round((Date.now() - started) / 1000)}s)`);
-        records.push(await runOnce(runtime, job, rep));
+        for (const job of round) {
+          log(`--- ${runtime} ${job.server} ${job.scenario}${job.mode === "sweep" ? ` @${job.subscribers}` : ""} #${rep}/${repeat} (${Math.round((Date.now() - started) / 1000)}s)`);
+          records.push(await runOnce(runtime, job, rep));
+        }
       }
-      const median = medianOf(records.filter((r) => r.server === job.server && r.scenario === job.scenario && r.subscribers === job.subscribers));
-      rows.push({ ...median, runtime });
+      for (const job of round) {
+        const median = medianOf(records.filter((r) => r.server === job.server && r.scenario === job.scenario && r.subscribers === job.subscribers));
+        rows.push({ ...median, runtime });
+      }
     }
     const path = saveResults(quick ? QUICK_RESULTS_DIR : RESULTS_DIR, runtime, version, command, records);
     log(`wrote ${path.startsWith(ROOT) ? relative(ROOT, path) : path}`);
