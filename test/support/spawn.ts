@@ -46,15 +46,29 @@ export function restartCommand(runtime: RuntimeName, args: string[] = []): { com
   }
 }
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
+/**
+ * A free TCP port on 127.0.0.1, below Linux's ephemeral range (32768–60999): a port the kernel picked for us could
+ * be taken, before our server binds it, as the local port of one of the many outgoing connections tests make.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await tryListen(20_000 + Math.floor(Math.random() * 12_000));
+    if (port !== undefined) return port;
+  }
+  const port = await tryListen(0);
+  if (port === undefined) throw new Error("no free port on 127.0.0.1");
+  return port;
+}
+
+/** Binds `port` (0: any) on 127.0.0.1 and releases it; the port, or undefined when it is taken. */
+function tryListen(port: number): Promise<number | undefined> {
+  return new Promise((resolvePort) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.once("error", () => resolvePort(undefined));
+    server.listen(port, "127.0.0.1", () => {
       const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolvePort(port));
+      const bound = typeof address === "object" && address ? address.port : undefined;
+      server.close(() => resolvePort(bound));
     });
   });
 }
@@ -98,15 +112,20 @@ export interface StartOptions {
 
 /** Runs the CLI on `runtime` and returns once it printed its banner (or rejects with its output). */
 export async function startServer(runtime: RuntimeName, options: StartOptions = {}): Promise<RunningServer> {
-  const port = options.port ?? (await freePort());
-  const server = runCli(runtime, ["--host", "127.0.0.1", "--port", String(port), ...(options.args ?? [])], options);
-  try {
-    await server.waitFor(/Starting (secure )?server on/, 30_000);
-  } catch (error) {
-    await server.stop("SIGKILL");
-    throw error;
+  // A port we picked can still be taken between the check and the server's bind: then pick another (a port the
+  // test chose itself is what the test is about, and is not replaced).
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freePort());
+    const server = runCli(runtime, ["--host", "127.0.0.1", "--port", String(port), ...(options.args ?? [])], options);
+    try {
+      await server.waitFor(/Starting (secure )?server on/, 30_000);
+      return { ...server, port };
+    } catch (error) {
+      await server.stop("SIGKILL");
+      if (options.port === undefined && attempt < 3 && /is already in use/.test(server.output())) continue;
+      throw error;
+    }
   }
-  return { ...server, port };
 }
 
 /** Runs the CLI with exactly `args`; for tests of startup errors, --help and the like. */
