@@ -18,7 +18,7 @@ import {
 } from "../support/redis-server.ts";
 import { makeCertificates, type NatsServer, type SentinelSetup, startNats, startRedisCluster, startSentinelSetup, startTlsRedis } from "../support/redis-topologies.ts";
 import { writeConfig } from "../support/e2e-server.ts";
-import { freePort, RUNTIMES, type RuntimeName, runToExit, tempDir } from "../support/spawn.ts";
+import { freePort, restartCommand, runCommand, RUNTIMES, type RuntimeName, runToExit, tempDir } from "../support/spawn.ts";
 
 let counter = 0;
 const unique = (prefix: string) => `${prefix}topo-${++counter}-${randomBytes(3).toString("hex")}`;
@@ -173,7 +173,7 @@ describe("scaling topologies", { concurrency: true }, () => {
   for (const topology of TOPOLOGIES) {
     describe(topology.title, { concurrency: false }, () => {
       let started: Awaited<ReturnType<Topology["start"]>>;
-      const pairs: Array<{ runtime: string; channel: string; nodes: ScalingNode[] }> = [];
+      const pairs: Array<{ runtime: RuntimeName; channel: string; nodes: ScalingNode[] }> = [];
       before(async () => {
         started = await topology.start();
         for (const runtime of RUNTIMES) {
@@ -267,6 +267,23 @@ describe("scaling topologies", { concurrency: true }, () => {
             for (const node of nodes) assert.equal(node.server.process.exitCode, null);
             await crossNodeDelivery(nodes);
             await crossNodePresence(nodes);
+          }
+        });
+
+        it("`resound restart` reaches every node over NATS: each stops gracefully (exit 0)", async () => {
+          const { env } = started.broker as { env: Record<string, string> };
+          for (const { runtime, channel, nodes } of pairs) {
+            // Its own, empty registry of local servers: only NATS can reach the nodes.
+            const { command, args } = restartCommand(runtime);
+            const run = runCommand(command, args, { env: { ...env, REVERB_SCALING_ENABLED: "true", REVERB_SCALING_CHANNEL: channel, XDG_RUNTIME_DIR: tempDir("resound-run-") } });
+            const code = await new Promise<number | null>((resolve) => run.process.once("exit", resolve));
+            assert.equal(code, 0, run.output());
+            assert.match(run.output(), new RegExp(`Broadcasting the restart signal to the cluster on subject "${escape(channel)}" on NATS at nats://127\\.0\\.0\\.1:\\d+\\.`));
+            for (const node of nodes) {
+              const exit = await new Promise<number | null>((resolve) => node.server.process.exitCode !== null ? resolve(node.server.process.exitCode) : node.server.process.once("exit", resolve));
+              assert.equal(exit, 0, node.server.output());
+              assert.match(node.server.output(), /Restart requested over NATS at nats:\/\/127\.0\.0\.1:\d+/);
+            }
           }
         });
       }
