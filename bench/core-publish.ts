@@ -51,7 +51,7 @@ const results = {
   requestObjectUs: await usPer(REQUESTS, (i) => new Request(urls[i]!, { method: "POST", body: bodies[i]!, headers: { "content-type": "application/json" } })),
   verifyUs: await usPer(REQUESTS, (i) => {
     const url = new URL(urls[i]!);
-    return verifySignature(APP_A, { method: "POST", path, params: queryParameters(url.searchParams) as Map<string, string>, body: encoder.encode(bodies[i]!) }, "", Date.now());
+    return verifySignature(APP_A, { method: "POST", path, params: queryParameters(url.search.slice(1)) as Map<string, string>, body: encoder.encode(bodies[i]!) }, "", Date.now());
   }),
   hmacUs: await usPer(REQUESTS, (i) => hmacSha256Hex(APP_A.secret, `POST\n${path}\nauth_key=x&auth_timestamp=${i}&auth_version=1.0&body_md5=0123456789abcdef0123456789abcdef`)),
   md5Us: await usPer(REQUESTS, (i) => md5Hex(encoder.encode(bodies[i]!))),

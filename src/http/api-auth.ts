@@ -24,7 +24,8 @@ export interface ApiRequestParts {
   readonly method: string;
   /** The path as sent, percent-encoding untouched. */
   readonly path: string;
-  readonly query: URLSearchParams;
+  /** The query string as sent, without "?". */
+  readonly query: string;
   /** Size of the request line and headers. */
   readonly headerBytes: number;
   /** The body, or undefined past `limit` bytes; rejects when the client broke it off. */

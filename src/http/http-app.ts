@@ -87,7 +87,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
       appId: c.req.param("appId") ?? "",
       method: c.req.method,
       path: url.pathname,
-      query: url.searchParams,
+      query: url.search.slice(1),
       headerBytes: headerBytes(c.req.raw, url.pathname + url.search),
       readBody: (limit) => readBody(c.req.raw, limit),
     });

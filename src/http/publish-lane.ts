@@ -89,7 +89,7 @@ export class PublishLane {
           appId: route.appId,
           method: "POST",
           path: route.path,
-          query: new URLSearchParams(route.query),
+          query: route.query,
           headerBytes: request.headerBytes,
           readBody: (limit) => request.readBody(limit),
         });

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { App } from "../../src/apps/app.ts";
-import { signQuery } from "../../src/http/verify-signature.ts";
+import { queryParameters, signQuery } from "../../src/http/verify-signature.ts";
 import { requestTarget } from "../../src/http/publish-lane.ts";
 import { hmacSha256Hex, md5Hex, nobleHmacSha256Hex, nobleMd5Hex, useNativeHashes } from "../../src/support/hashes.ts";
 import { NATIVE_HASHES } from "../../runtimes/native-hashes.ts";
@@ -132,5 +132,26 @@ describe("native hashes", () => {
     } finally {
       useNativeHashes({});
     }
+  });
+});
+
+describe("queryParameters", () => {
+  /** What URLSearchParams makes of the query, with the same repeated-name rule. */
+  const reference = (query: string) => {
+    const params = new Map<string, string>();
+    for (const [key, value] of new URLSearchParams(query)) {
+      if (params.has(key)) return { repeated: key };
+      params.set(key, value);
+    }
+    return params;
+  };
+
+  it("reads every query exactly as URLSearchParams does, split directly when there is nothing to decode", () => {
+    const queries = [
+      "", "&", "&&a=1&&", "a", "a=", "=", "=x", "a=1&b=2", "a=1=2&b", "auth_key=k&auth_timestamp=1&auth_version=1.0&body_md5=0f&auth_signature=ab",
+      "a=1&a=2", "a&a", "a=%41&b=x+y", "%61=1&a=2", "a=%zz&b=%", "a=%E2%82%AC", "a=\u00e9&b=\u20ac", "a=\ud800", "k=v;w&x=?/:@",
+      "info=user_count,subscription_count&auth_key=k",
+    ];
+    for (const query of queries) assert.deepEqual(queryParameters(query), reference(query), JSON.stringify(query));
   });
 });
