@@ -2,11 +2,10 @@
 
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { NatsSettings } from "../config/config.ts";
+import { systemClock } from "../support/clock.ts";
+import { LogThrottle } from "../support/log-throttle.ts";
 import type { PubSub } from "./pubsub.ts";
 import { ScalingUnavailable, withTimeout } from "./scaling-error.ts";
-
-/** Thrown when NATS cannot be reached at startup, or the channel is no NATS subject. */
-export class NatsUnavailable extends ScalingUnavailable {}
 
 /** The server URLs without passwords or tokens, for messages. */
 export function natsAddress(settings: NatsSettings): string {
@@ -23,7 +22,7 @@ export function natsAddress(settings: NatsSettings): string {
 }
 
 /**
- * Connects to NATS and subscribes to the subject `channel`; rejects with NatsUnavailable within `timeoutMs` when no
+ * Connects to NATS and subscribes to the subject `channel`; rejects with ScalingUnavailable within `timeoutMs` when no
  * server answers or the credentials are refused. Afterwards the client reconnects forever (to any server of the list
  * or that the NATS cluster announced), at most 2 s apart, resubscribing by itself; publishing while disconnected drops
  * the message (no stale events replayed later), and one larger than the server's max_payload is dropped and reported
@@ -33,7 +32,7 @@ export async function connectNats(settings: NatsSettings, channel: string, warn:
   const target = `NATS at ${natsAddress(settings)}`;
   // A subject is dot-separated tokens; * and > are wildcards, and whitespace ends it.
   if (!/^[^\s.*>]+(\.[^\s.*>]+)*$/.test(channel)) {
-    throw new NatsUnavailable(`REVERB_SCALING_CHANNEL (server.scaling.channel) is ${JSON.stringify(channel)}, which is no NATS subject: use letters, digits, - and _, with dots between parts, and no * or >.`);
+    throw new ScalingUnavailable(`REVERB_SCALING_CHANNEL (server.scaling.channel) is ${JSON.stringify(channel)}, which is no NATS subject: use letters, digits, - and _, with dots between parts, and no * or >.`);
   }
   let nc: NatsConnection;
   try {
@@ -50,7 +49,7 @@ export async function connectNats(settings: NatsSettings, channel: string, warn:
     }), timeoutMs + 1000);
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).replace(/\.+$/, "");
-    throw new NatsUnavailable(`Cannot connect to ${target} for scaling: ${reason}. Check NATS_URL and NATS_USER/NATS_PASSWORD or NATS_TOKEN (server.scaling.nats), or turn scaling off.`);
+    throw new ScalingUnavailable(`Cannot connect to ${target} for scaling: ${reason}. Check NATS_URL and NATS_USER/NATS_PASSWORD or NATS_TOKEN (server.scaling.nats), or turn scaling off.`);
   }
 
   const messageListeners: Array<(message: string) => void> = [];
@@ -76,7 +75,7 @@ export async function connectNats(settings: NatsSettings, channel: string, warn:
     },
   });
   const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
-  let lastWarning = 0;
+  const throttle = new LogThrottle(systemClock); // a burst of them says nothing more than the first
   return {
     target,
     topic: `subject "${channel}"`,
@@ -89,10 +88,8 @@ export async function connectNats(settings: NatsSettings, channel: string, warn:
       try {
         nc.publish(subject, message);
       } catch (error) {
-        const now = Date.now();
-        if (now - lastWarning < 60_000) return; // at most once a minute: a burst of them says nothing more
-        lastWarning = now;
-        warn(`A cluster message of ${message.length} characters was not sent over ${target}: ${error instanceof Error ? error.message : String(error)} (raise max_payload in nats-server's configuration)`);
+        throttle.log("nats-publish", (heldBack) =>
+          warn(`A cluster message of ${message.length} characters was not sent over ${target}${heldBack}: ${error instanceof Error ? error.message : String(error)} (raise max_payload in nats-server's configuration)`));
       }
     },
     onMessage: (listener) => void messageListeners.push(listener),

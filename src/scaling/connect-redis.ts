@@ -12,9 +12,6 @@ type Tls = NonNullable<RedisOptions["tls"]>;
 /** Registers a client for error tracking (before it connects) and for cleanup if connecting fails. */
 type Track = <T extends Redis | Cluster>(client: T) => T;
 
-/** Thrown when Redis cannot be reached at startup; the message names the address and the settings. */
-export class RedisUnavailable extends ScalingUnavailable {}
-
 /** The link's two ends: a publisher, and a subscriber that receives `channel`'s messages. */
 interface Clients {
   readonly publisher: Redis | Cluster;
@@ -23,7 +20,7 @@ interface Clients {
 }
 
 /**
- * Connects a publisher and a subscriber to `channel` in the configured shape; rejects with RedisUnavailable within
+ * Connects a publisher and a subscriber to `channel` in the configured shape; rejects with ScalingUnavailable within
  * `timeoutMs` when Redis is unreachable or refuses the credentials. Afterwards, a lost connection is retried with
  * backoff (at most 2 s apart) forever (a Sentinel setup asks the sentinels for the current master each time, so a
  * failover is followed), publishing while disconnected drops the message instead of queueing stale events, and the
@@ -60,7 +57,7 @@ export async function connectRedis(settings: RedisSettings, channel: string, ca:
     for (const client of created) client.disconnect();
     const reason = (lastError?.message ?? (error instanceof Error ? error.message : String(error)))
       .replace(/ Retrying from scratch after \d+ms\./, "").replace(" and retry is disabled", "").replace(/\.+$/, "");
-    throw new RedisUnavailable(`Cannot connect to ${shape.target} for scaling: ${reason}. ${shape.hint}`);
+    throw new ScalingUnavailable(`Cannot connect to ${shape.target} for scaling: ${reason}. ${shape.hint}`);
   }
   return redisPubSub(clients, shape.target, `${clients.sharded ? "sharded channel" : "channel"} "${channel}"`, details);
 }

@@ -38,14 +38,15 @@ export function redisShape(settings: RedisSettings): RedisShape {
   }
   return {
     kind: "single",
-    target: `Redis at ${redisAddress(settings)}${overTls && !settings.url?.startsWith("rediss:") ? overTls : ""}`,
+    // A rediss:// URL says TLS by itself.
+    target: `Redis at ${redisAddress(settings)}${settings.url?.startsWith("rediss:") ? "" : overTls}`,
     tls,
     hint: `Check REDIS_URL or REDIS_HOST/REDIS_PORT/REDIS_PASSWORD (or server.scaling.server)${tlsHint}, or turn scaling off.`,
   };
 }
 
 /** Where a single Redis is, for messages: the URL without its password, or host:port/db. */
-export function redisAddress(settings: RedisSettings): string {
+function redisAddress(settings: RedisSettings): string {
   if (settings.url) {
     try {
       const url = new URL(settings.url);

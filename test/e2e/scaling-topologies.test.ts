@@ -81,7 +81,7 @@ const TOPOLOGIES: Topology[] = [
         broker: { env: { RESOUND_SCALING_DRIVER: "nats", NATS_URL: nats.url } },
         banner: (channel) => new RegExp(`on \\(subject "${escape(channel)}" on NATS at ${escape(nats.url)}, node [0-9a-z]+\\)$`, "m"),
         debug: /NATS server \d+\.\d+\.\d+ at 127\.0\.0\.1:\d+, max_payload \d+ bytes/,
-        stop: () => nats.stop(),
+        stop: () => nats.remove(),
         nats,
       };
     },
@@ -165,6 +165,33 @@ describe("scaling setups that cannot work stop startup with one line naming the 
       await refusesToStart(runtime, { REDIS_CLUSTER: `127.0.0.1:${a}`, REDIS_SENTINELS: `127.0.0.1:${b}` }, /^Error: Both REDIS_CLUSTER .* and REDIS_SENTINELS .* are set/);
       await refusesToStart(runtime, { REDIS_TLS_CA: "/nowhere/ca.pem" }, /^Error: REDIS_TLS_CA \(server\.scaling\.server\.tls_ca\) is "\/nowhere\/ca\.pem", which cannot be read/);
       await refusesToStart(runtime, { RESOUND_SCALING_DRIVER: "nats", REVERB_SCALING_CHANNEL: "events.*" }, /^Error: REVERB_SCALING_CHANNEL \(server\.scaling\.channel\) is "events\.\*", which is no NATS subject/);
+    });
+  }
+});
+
+describe("NATS max_payload", { concurrency: true }, () => {
+  for (const runtime of RUNTIMES) {
+    it(`${runtime}: a cluster message over the server's max_payload is logged, not sent, and the node keeps serving`, async () => {
+      const nats = await startNats({ maxPayload: 2048 });
+      const channel = unique(`${runtime}-payload-`);
+      const nodes = await startNodes([runtime, runtime], { env: { RESOUND_SCALING_DRIVER: "nats", NATS_URL: nats.url } }, channel);
+      const name = unique("big-");
+      const peers = await onEveryNode(nodes, name);
+      try {
+        const data = "x".repeat(4000);
+        assert.equal((await nodes[0]!.sdk.trigger(name, "big", data)).status, 200);
+        // This node's subscriber has it; the other node's cannot: the message would not fit the server's limit.
+        assert.equal((await peers[0]!.client.next(5000)).raw, event("big", name, data));
+        await nodes[0]!.server.waitFor(/Warning: A cluster message of \d+ characters was not sent over NATS at nats:\/\/127\.0\.0\.1:\d+: .*raise max_payload/, 5000);
+        assert.ok(await peers[1]!.client.silentFor(300), "the other node's subscriber got an event NATS could not carry");
+        // Small events still cross.
+        assert.equal((await nodes[0]!.sdk.trigger(name, "small", "s")).status, 200);
+        for (const peer of peers) assert.equal((await peer.client.next(5000)).raw, event("small", name, "s"));
+      } finally {
+        await closePeers(...peers);
+        await stopNodes(nodes);
+        await nats.remove();
+      }
     });
   }
 });

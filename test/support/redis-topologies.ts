@@ -127,24 +127,16 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs:
 // ---------------------------------------------------------------------------------------------------------------
 
 /** TLS settings for `sendCommand` against a TLS-only server. */
-export interface CommandTls {
+interface CommandTls {
   /** The CA certificate (PEM file) that signed the server certificate. */
   readonly caFile: string;
 }
 
-/** A reply as redis-cli prints it without a terminal: one line per value, nested arrays flattened. */
-export type RespValue = string;
-
 /**
- * Sends one command with `redis-cli` to 127.0.0.1:`port` and resolves with its output (e.g.
- * `redisCommand(port, "INFO", "replication")`); rejects on an error reply, naming the port and the command.
+ * Sends one command with `redis-cli` to 127.0.0.1:`port` (over TLS, after AUTH, within 2 s unless told otherwise)
+ * and resolves with its output; rejects on an error reply, naming the port and the command.
  */
-export function redisCommand(port: number, ...args: string[]): Promise<RespValue> {
-  return sendCommand(port, args);
-}
-
-/** `redisCommand` with options: TLS, AUTH with a password first, a timeout other than 2 s. */
-export async function sendCommand(port: number, args: string[], options: { tls?: CommandTls; password?: string; timeoutMs?: number } = {}): Promise<RespValue> {
+async function sendCommand(port: number, args: string[], options: { tls?: CommandTls; password?: string; timeoutMs?: number } = {}): Promise<string> {
   const what = `redis on ${port}: ${args.slice(0, 2).join(" ")}`;
   const cli = [
     "-h", HOST, "-p", String(port),
@@ -167,7 +159,7 @@ export async function sendCommand(port: number, args: string[], options: { tls?:
 }
 
 /** The `field:value` lines of an INFO (or CLUSTER INFO) reply. */
-export function infoFields(reply: RespValue): Record<string, string> {
+function infoFields(reply: string): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const line of reply.split("\n")) {
     const colon = line.indexOf(":");
@@ -177,12 +169,12 @@ export function infoFields(reply: RespValue): Record<string, string> {
 }
 
 /** A flattened `key value key value …` reply (SENTINEL MASTER) as an object. */
-function pairs(reply: RespValue): Record<string, string> {
+function pairs(reply: string): Record<string, string> {
   return groups(reply)[0] ?? {};
 }
 
 /** A flattened list of `key value …` records (SENTINEL REPLICAS), each starting with its `name` field. */
-function groups(reply: RespValue): Array<Record<string, string>> {
+function groups(reply: string): Array<Record<string, string>> {
   const lines = reply.split("\n").filter((line, i, all) => i < all.length - 1 || line !== "");
   const records: Array<Record<string, string>> = [];
   for (let i = 0; i + 1 < lines.length; i += 2) {
@@ -209,8 +201,6 @@ export interface SentinelSetup {
   readonly masterName: string;
   /** The port of the current master (follows failovers seen by `waitForFailover`). */
   readonly masterPort: number;
-  /** The ports of every data node (master and replica), whether running or not. */
-  readonly dataPorts: number[];
   /** SIGKILLs the current master (an outage: no goodbye) and waits for its exit; resolves with its port. */
   killMaster(): Promise<number>;
   /**
@@ -218,11 +208,6 @@ export interface SentinelSetup {
    * when `killMaster` was last called (or than `masterPort`), and that node answers INFO with role:master.
    */
   waitForFailover(timeoutMs?: number): Promise<number>;
-  /**
-   * Starts a killed data node again on its port, as a replica of the current master (what the sentinels would make
-   * of it), and resolves once it is in sync, so the next `killMaster` can fail over to it.
-   */
-  restartNode(port: number): Promise<void>;
   /** The last 30 lines each sentinel printed (+sdown, +odown, +elected-leader, +switch-master …), for failure messages. */
   logs(): string;
   /** Kills every process and removes the temp dir. */
@@ -253,7 +238,7 @@ export async function startSentinelSetup(options: SentinelOptions = {}): Promise
   const failoverTimeoutMs = options.failoverTimeoutMs ?? 2000;
   const dir = tempDir("resound-sentinel-");
   const [masterPort, replicaPort, ...sentinelPorts] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]) as [number, number, number, number, number];
-  const auth = (port: number, password: string | undefined) => (...args: string[]): Promise<RespValue> =>
+  const auth = (port: number, password: string | undefined) => (...args: string[]): Promise<string> =>
     sendCommand(port, args, password === undefined ? {} : { password });
 
   let currentMaster = masterPort;
@@ -338,7 +323,6 @@ export async function startSentinelSetup(options: SentinelOptions = {}): Promise
     get masterPort() {
       return currentMaster;
     },
-    dataPorts: [masterPort, replicaPort],
     async killMaster() {
       killedMaster = currentMaster;
       await dataNodes.get(currentMaster)!.stop("SIGKILL");
@@ -362,16 +346,6 @@ export async function startSentinelSetup(options: SentinelOptions = {}): Promise
       currentMaster = next;
       killedMaster = undefined;
       return next;
-    },
-    async restartNode(port) {
-      const node = dataNodes.get(port);
-      if (!node) throw new Error(`no data node on port ${port} (they are on ${[...dataNodes.keys()].join(", ")})`);
-      if (node.running) throw new Error(`the data node on ${port} is running`);
-      await node.start();
-      if (port !== currentMaster) {
-        await replicaInSync(port);
-        await sentinelsSeeReplica(port);
-      }
     },
     logs,
     stop: () => stopAll(everything, dir),
@@ -443,8 +417,6 @@ export interface TlsRedis {
   readonly caFile: string;
   /** The server's certificate (PEM, for 127.0.0.1 and localhost, signed by the CA; the chain holds only it). */
   readonly certFile: string;
-  /** Sends one command over TLS and resolves with redis-cli's output. */
-  command(...args: string[]): Promise<RespValue>;
   /** Kills the server and removes the temp dir (certificates included). */
   stop(): Promise<void>;
 }
@@ -506,7 +478,6 @@ export async function startTlsRedis(): Promise<TlsRedis> {
     url: `rediss://${HOST}:${port}`,
     caFile: files.caFile,
     certFile: files.certFile,
-    command: (...args) => sendCommand(port, args, { tls }),
     stop: () => stopAll([server], dir),
   };
 }
@@ -525,13 +496,18 @@ export interface NatsServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port and waits until it greets with INFO. */
   restart(): Promise<void>;
+  /** Kills it for good and removes its temp dir. */
+  remove(): Promise<void>;
 }
 
 /** `nats-server` on a free port of 127.0.0.1 (no monitoring, no clustering); resolves once it greets a client with INFO. */
-export async function startNats(): Promise<NatsServer> {
+export async function startNats(options: { maxPayload?: number } = {}): Promise<NatsServer> {
   const port = await freePort();
-  const server = managed(`nats-server on ${port}`, NATS_BIN, ["-a", HOST, "-p", String(port)], () => natsGreets(port));
-  await startAll([server]);
+  const dir = tempDir("resound-nats-");
+  // max_payload has no command-line flag: a config file carries it.
+  const config = writeFile(dir, "nats.conf", options.maxPayload === undefined ? "" : `max_payload: ${options.maxPayload}\n`);
+  const server = managed(`nats-server on ${port}`, NATS_BIN, ["-c", config, "-a", HOST, "-p", String(port)], () => natsGreets(port));
+  await startAll([server], dir);
   return {
     port,
     url: `nats://${HOST}:${port}`,
@@ -540,6 +516,7 @@ export async function startNats(): Promise<NatsServer> {
     },
     stop: (signal) => server.stop(signal),
     restart: () => server.start(),
+    remove: () => stopAll([server], dir),
   };
 }
 
