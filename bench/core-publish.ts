@@ -41,7 +41,9 @@ const encoder = new TextEncoder();
 const laneOne = async (i: number) => {
   const target = urls[i]!.slice("http://127.0.0.1:8080".length);
   const body = encoder.encode(bodies[i]!);
-  const answer = await core.lane.handle(core.lane.match(target)!, { target, host: "127.0.0.1:8080", headerBytes: 200, readBody: async () => body });
+  const answer = await new Promise<{ status: number; body: string }>((resolve) => {
+    core.lane.handle(core.lane.match(target)!, { target, host: "127.0.0.1:8080", headerBytes: 200, readBody: (_limit, done) => done(body) }, resolve);
+  });
   if (answer.status !== 200) throw new Error(answer.body);
 };
 await usPer(5_000, (i) => laneOne(i % REQUESTS));

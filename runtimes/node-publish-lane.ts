@@ -4,6 +4,7 @@
  */
 
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { type LaneRequest, UNREADABLE } from "../src/http/publish-lane.ts";
 import type { ResoundServer } from "../src/server.ts";
 
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
@@ -13,13 +14,13 @@ export function withPublishLane(core: ResoundServer, fallback: RequestListener):
   return (request, response) => {
     const route = request.method === "POST" && request.url !== undefined ? core.lane.match(request.url) : undefined;
     if (!route) return fallback(request, response);
-    const laneRequest = {
+    const laneRequest: LaneRequest = {
       target: request.url!,
       host: request.headers.host,
       headerBytes: headerBytes(request),
-      readBody: (limit: number) => readBody(request, limit),
+      readBody: (limit, done) => readBody(request, limit, done),
     };
-    void core.lane.handle(route, laneRequest).then(({ status, body }) => {
+    core.lane.handle(route, laneRequest, ({ status, body }) => {
       const headers: Record<string, string | number> = { "content-type": "application/json", "content-length": Buffer.byteLength(body) };
       // A body refused for its size was not read: close rather than read the rest of it to keep the connection.
       if (status === 413) headers["connection"] = "close";
@@ -36,26 +37,30 @@ function headerBytes(request: IncomingMessage): number {
   return size;
 }
 
-/** The body, or undefined as soon as it would exceed `limit` bytes (then nothing more is buffered). */
-function readBody(request: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
+/** Calls `done` once with the body, or undefined as soon as it would exceed `limit` bytes (then nothing more is buffered). */
+function readBody(request: IncomingMessage, limit: number, done: (body: Uint8Array | undefined | typeof UNREADABLE) => void): void {
   const declared = Number(request.headers["content-length"] ?? 0);
-  if (declared > limit) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        request.off("data", onData);
-        chunks.length = 0;
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    request.on("data", onData);
-    request.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    request.once("error", reject);
-    request.once("aborted", () => reject(new Error("aborted")));
-  });
+  if (declared > limit) return done(undefined);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let settled = false;
+  const settle = (body: Uint8Array | undefined | typeof UNREADABLE) => {
+    if (settled) return;
+    settled = true;
+    request.off("data", onData);
+    done(body);
+  };
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit) {
+      chunks.length = 0;
+      settle(undefined);
+      return;
+    }
+    chunks.push(chunk);
+  };
+  request.on("data", onData);
+  request.once("end", () => settle(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+  request.once("error", () => settle(UNREADABLE));
+  request.once("aborted", () => settle(UNREADABLE));
 }

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createNodeHttpServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { useNativeHashes } from "../src/support/hashes.ts";
-import { NATIVE_HASHES } from "./native-hashes.ts";
+import { NODE_HASHES } from "./native-hashes.ts";
 import type { Duplex } from "node:stream";
 import { defaultAcceptFailure, type Listener, ListenError, type ListenOptions, type TlsMaterial } from "../src/cli/host.ts";
 import { createServer, type ResoundServer, type ServerOptions } from "../src/server.ts";
@@ -16,8 +16,8 @@ import { withPublishLane } from "./node-publish-lane.ts";
 import { createUpgradeListener } from "./node-websocket.ts";
 import { tlsServerOptions } from "./tls-options.ts";
 
-// node:crypto hashes 3–5× faster than @noble/hashes here; every core this adapter serves uses them.
-useNativeHashes(NATIVE_HASHES);
+// node:crypto hashes 3–5× faster than @noble/hashes here (MD5 one-shot); every core this adapter serves uses them.
+useNativeHashes(NODE_HASHES);
 
 export type { Listener, ListenOptions, TlsMaterial } from "../src/cli/host.ts";
 

@@ -3,7 +3,7 @@
 import type { App } from "./apps/app.ts";
 import { createConfigAppRegistry } from "./apps/app-registry.ts";
 import { createHttpApp } from "./http/http-app.ts";
-import { PublishLane, requestTarget } from "./http/publish-lane.ts";
+import { type LaneRequest, PublishLane, requestTarget, UNREADABLE } from "./http/publish-lane.ts";
 import { headerBytes, readBody } from "./http/read-body.ts";
 import type { HttpEnv } from "./http/http-env.ts";
 import { Hub } from "./protocol/hub.ts";
@@ -98,13 +98,15 @@ export function createServer(options: ServerOptions): ResoundServer {
         const target = requestTarget(request.url);
         const route = lane.match(target);
         if (route) {
-          const laneRequest = {
+          const laneRequest: LaneRequest = {
             target,
             host: request.headers.get("host") ?? undefined,
             headerBytes: headerBytes(request, target),
-            readBody: (limit: number) => readBody(request, limit),
+            readBody: (limit, done) => void readBody(request, limit).then(done, () => done(UNREADABLE)),
           };
-          return lane.handle(route, laneRequest).then(({ status, body }) => new Response(body, { status, headers: JSON_HEADERS }));
+          return new Promise((resolve) => {
+            lane.handle(route, laneRequest, ({ status, body }) => resolve(new Response(body, { status, headers: JSON_HEADERS })));
+          });
         }
       }
       return http.fetch(request, bindings);

@@ -1,7 +1,8 @@
 /**
  * @module Who may call the HTTP API: the app named in the path, a query without repeated parameters, a body within
  * max_request_size, and a valid Pusher signature, checked in that order (404, 400, 413, 401). Shared by the Hono
- * middleware and the publish lane so both answer alike.
+ * middleware and the publish lane so both answer alike. Two synchronous steps around reading the body, so the lane
+ * awaits nothing but the body itself.
  */
 
 import type { App } from "../apps/app.ts";
@@ -18,8 +19,8 @@ export interface ApiAuthOptions {
   readonly clock: Clock;
 }
 
-/** An API request as either path sees it. */
-export interface ApiRequestParts {
+/** What is known of an API request before its body is read. */
+export interface ApiRequestHead {
   readonly appId: string;
   readonly method: string;
   /** The path as sent, percent-encoding untouched. */
@@ -28,25 +29,51 @@ export interface ApiRequestParts {
   readonly query: string;
   /** Size of the request line and headers. */
   readonly headerBytes: number;
+}
+
+/** An API request as the Hono middleware sees it. */
+export interface ApiRequestParts extends ApiRequestHead {
   /** The body, or undefined past `limit` bytes; rejects when the client broke it off. */
   readBody(limit: number): Promise<Uint8Array | undefined>;
 }
 
+/** A request whose app and query passed: what checking its body needs, and how many body bytes it may have. */
+export interface ApiHeadCheck {
+  readonly app: App;
+  readonly params: ReadonlyMap<string, string>;
+  readonly bodyLimit: number;
+}
+
+/** The checks that need no body (404, then 400); throws the ApiError to answer otherwise. */
+export function checkApiHead(options: ApiAuthOptions, head: ApiRequestHead): ApiHeadCheck {
+  const app = options.apps.findById(head.appId);
+  if (!app) throw new ApiError(404, `No matching application for ID [${head.appId}].`);
+  const params = queryParameters(head.query);
+  if ("repeated" in params) throw new ApiError(400, `Query parameter ${JSON.stringify(params.repeated)} is repeated; send each parameter once.`);
+  return { app, params, bodyLimit: options.maxRequestSize - head.headerBytes };
+}
+
+/** The checks of the body (undefined: it was over the limit) once read: 413, then 401; throws the ApiError. */
+export function checkApiBody(options: ApiAuthOptions, head: ApiRequestHead, checked: ApiHeadCheck, body: Uint8Array | undefined): Uint8Array {
+  if (!body) throw new ApiError(413, `Payload too large: requests are limited to ${options.maxRequestSize} bytes (max_request_size).`);
+  const problem = verifySignature(checked.app, { method: head.method, path: head.path, params: checked.params, body }, options.prefix, options.clock.now());
+  if (problem) throw new ApiError(401, `Authentication signature invalid: ${problem}.`);
+  return body;
+}
+
+/** The answer when a body could not be read: the client went away or broke it off (its mistake: no 500). */
+export function unreadableBody(): ApiError {
+  return new ApiError(400, "The request body could not be read.");
+}
+
 /** The app and the body of an authenticated request; throws the ApiError to answer otherwise. */
 export async function authenticateApi(options: ApiAuthOptions, request: ApiRequestParts): Promise<{ app: App; body: Uint8Array }> {
-  const app = options.apps.findById(request.appId);
-  if (!app) throw new ApiError(404, `No matching application for ID [${request.appId}].`);
-  const params = queryParameters(request.query);
-  if ("repeated" in params) throw new ApiError(400, `Query parameter ${JSON.stringify(params.repeated)} is repeated; send each parameter once.`);
+  const checked = checkApiHead(options, request);
   let body: Uint8Array | undefined;
   try {
-    body = await request.readBody(options.maxRequestSize - request.headerBytes);
+    body = await request.readBody(checked.bodyLimit);
   } catch {
-    // The client went away or broke the body off (its mistake, not the server's: no 500, no stack trace).
-    throw new ApiError(400, "The request body could not be read.");
+    throw unreadableBody();
   }
-  if (!body) throw new ApiError(413, `Payload too large: requests are limited to ${options.maxRequestSize} bytes (max_request_size).`);
-  const problem = verifySignature(app, { method: request.method, path: request.path, params, body }, options.prefix, options.clock.now());
-  if (problem) throw new ApiError(401, `Authentication signature invalid: ${problem}.`);
-  return { app, body };
+  return { app: checked.app, body: checkApiBody(options, request, checked, body) };
 }

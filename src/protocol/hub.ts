@@ -133,7 +133,15 @@ export class Hub {
   publish(app: App, event: ApiEvent): void {
     const state = this.state(app);
     const except = event.socketId === undefined ? undefined : state.connections.get(event.socketId);
-    for (const name of event.channels) this.deliver(state, name, channelEvent(event.name, name, event.data), except);
+    for (const name of event.channels) {
+      const channel = state.channels.find(name);
+      const cached = this.keepsCache(state, name, channel);
+      // Most broadcasts go to channels nobody on this node watches: those cost no frame at all.
+      if (!channel && !cached) continue;
+      const frame = channelEvent(event.name, name, event.data);
+      if (cached) state.channels.cache.set(name, frame);
+      if (channel) this.broadcast(state.app, channel, frame, except);
+    }
   }
 
   /** Delivers an encoded event frame (another node's client event) to this node's subscribers but `socketId`. */
@@ -148,10 +156,13 @@ export class Hub {
    */
   deliver(state: AppState, name: string, frame: string, except?: Connection): void {
     const channel = state.channels.find(name);
-    if ((channel?.kind ?? channelKind(name)).cache && (channel || this.cluster.occupiedElsewhere(state.app.id, name))) {
-      state.channels.cache.set(name, frame);
-    }
+    if (this.keepsCache(state, name, channel)) state.channels.cache.set(name, frame);
     if (channel) this.broadcast(state.app, channel, frame, except);
+  }
+
+  /** Whether an event on `name` is kept as the channel's cached event: a cache channel with subscribers somewhere. */
+  private keepsCache(state: AppState, name: string, channel: Channel<Connection> | undefined): boolean {
+    return (channel?.kind ?? channelKind(name)).cache && (channel !== undefined || this.cluster.occupiedElsewhere(state.app.id, name));
   }
 
   /** Sends a frame to a channel's subscribers on this node but `except`, and reports it (messageSent) once. */
