@@ -155,6 +155,43 @@ for (const runtime of RUNTIMES) {
       assert.equal(server.output().slice(logged), "", "nothing logged for client mistakes");
     });
 
+    it("9. publishers that break the body off, trickle it or overstate it: 4xx or nothing, no log line, publishing goes on", async () => {
+      const logged = server.output().length;
+      const path = `/apps/${APP_A.id}/events`;
+      const body = JSON.stringify({ name: "e", channel: "news", data: "{}" });
+      const post = (length: number) =>
+        `POST ${path}?${signQuery(APP_A, "POST", path, body, Date.now())} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
+      // Broken off: half a body, then the connection goes away (20 times).
+      for (let i = 0; i < 20; i++) {
+        const broken = await rawConnection(server.port, post(body.length) + body.slice(0, 10));
+        await delay(5);
+        broken.socket.destroy();
+      }
+      // Trickled: the body in three pieces 50 ms apart is published.
+      const subscriber = await open();
+      subscriber.send({ event: "pusher:subscribe", data: { channel: "news" } });
+      assert.equal((await subscriber.next(5_000)).event, "pusher_internal:subscription_succeeded");
+      const slow = await rawConnection(server.port, post(body.length));
+      for (const piece of [body.slice(0, 5), body.slice(5, 20), body.slice(20)]) {
+        await delay(50);
+        slow.socket.write(piece);
+      }
+      await slow.waitFor(/^HTTP\/1\.1 200/);
+      slow.socket.destroy();
+      assert.equal((await subscriber.next(5_000)).event, "e");
+      // Overstated: a declared length past max_request_size is refused before any of the body is read.
+      const huge = await rawConnection(server.port, post(50_000_000));
+      await huge.waitFor(/^HTTP\/1\.1 413/);
+      huge.socket.destroy();
+      const sent = await sdk.trigger("news", "after", {});
+      assert.equal(sent.status, 200);
+      assert.equal((await subscriber.next(5_000)).event, "after");
+      await subscriber.close();
+      await delay(300);
+      assert.equal(server.output().slice(logged), "", "nothing logged for broken or slow publishes");
+    });
+
     it("7. a channel named __proto__ (or constructor) is listed like any other", async () => {
       const client = await open();
       for (const channel of ["__proto__", "constructor"]) {
