@@ -9,7 +9,7 @@ import type { App } from "../apps/app.ts";
 import type { AppRegistry } from "../apps/app-registry.ts";
 import { ApiError } from "../errors.ts";
 import type { Clock } from "../support/clock.ts";
-import { isPlainQuery, queryParameters, verifySignature } from "./verify-signature.ts";
+import { queryParameters, verifySignature } from "./verify-signature.ts";
 
 export interface ApiAuthOptions {
   readonly apps: AppRegistry;
@@ -56,8 +56,7 @@ export function checkApiHead(options: ApiAuthOptions, head: ApiRequestHead): Api
 /** The checks of the body (undefined: it was over the limit) once read: 413, then 401; throws the ApiError. */
 export function checkApiBody(options: ApiAuthOptions, head: ApiRequestHead, checked: ApiHeadCheck, body: Uint8Array | undefined): Uint8Array {
   if (!body) throw new ApiError(413, `Payload too large: requests are limited to ${options.maxRequestSize} bytes (max_request_size).`);
-  const plainQuery = isPlainQuery(head.query) ? head.query : undefined;
-  const problem = verifySignature(checked.app, { method: head.method, path: head.path, params: checked.params, plainQuery, body }, options.prefix, options.clock.now());
+  const problem = verifySignature(checked.app, { method: head.method, path: head.path, params: checked.params, body }, options.prefix, options.clock.now());
   if (problem) throw new ApiError(401, `Authentication signature invalid: ${problem}.`);
   return body;
 }
