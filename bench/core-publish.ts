@@ -5,7 +5,7 @@
  * `node --import tsx bench/core-publish.ts`, `bun bench/core-publish.ts`, `deno run -A bench/core-publish.ts`
  */
 
-import { queryParameters, signQuery, verifySignature } from "../src/http/verify-signature.ts";
+import { type QueryParameters, queryParameters, signQuery, verifySignature } from "../src/http/verify-signature.ts";
 import { parseEventBody } from "../src/http/api-schemas.ts";
 import { createServer } from "../src/server.ts";
 import { hmacSha256Hex, md5Hex, useNativeHashes } from "../src/support/hashes.ts";
@@ -53,7 +53,7 @@ const results = {
   requestObjectUs: await usPer(REQUESTS, (i) => new Request(urls[i]!, { method: "POST", body: bodies[i]!, headers: { "content-type": "application/json" } })),
   verifyUs: await usPer(REQUESTS, (i) => {
     const url = new URL(urls[i]!);
-    return verifySignature(APP_A, { method: "POST", path, params: queryParameters(url.search.slice(1)) as Map<string, string>, body: encoder.encode(bodies[i]!) }, "", Date.now());
+    return verifySignature(APP_A, { method: "POST", path, params: queryParameters(url.search.slice(1)) as QueryParameters, body: encoder.encode(bodies[i]!) }, "", Date.now());
   }),
   hmacUs: await usPer(REQUESTS, (i) => hmacSha256Hex(APP_A.secret, `POST\n${path}\nauth_key=x&auth_timestamp=${i}&auth_version=1.0&body_md5=0123456789abcdef0123456789abcdef`)),
   md5Us: await usPer(REQUESTS, (i) => md5Hex(encoder.encode(bodies[i]!))),

@@ -9,7 +9,7 @@ import type { App } from "../apps/app.ts";
 import type { AppRegistry } from "../apps/app-registry.ts";
 import { ApiError } from "../errors.ts";
 import type { Clock } from "../support/clock.ts";
-import { queryParameters, verifySignature } from "./verify-signature.ts";
+import { type QueryParameters, queryParameters, verifySignature } from "./verify-signature.ts";
 
 export interface ApiAuthOptions {
   readonly apps: AppRegistry;
@@ -40,7 +40,7 @@ export interface ApiRequestParts extends ApiRequestHead {
 /** A request whose app and query passed: what checking its body needs, and how many body bytes it may have. */
 export interface ApiHeadCheck {
   readonly app: App;
-  readonly params: ReadonlyMap<string, string>;
+  readonly params: QueryParameters;
   readonly bodyLimit: number;
 }
 

@@ -13,9 +13,28 @@ export interface SignedRequest {
   /** The path as sent, percent-encoding untouched. */
   readonly path: string;
   /** The query's parameters, each name once (see queryParameters). */
-  readonly params: ReadonlyMap<string, string>;
+  readonly params: QueryParameters;
   readonly body: Uint8Array;
 }
+
+/**
+ * A query's parameters in the order sent, each name once: `values[i]` belongs to `names[i]`. Two arrays, not a Map:
+ * a Map hashes every freshly split name, which cost 1.5 µs of a publish on every runtime; a handful of names is
+ * found faster by a scan.
+ */
+export interface QueryParameters {
+  readonly names: readonly string[];
+  readonly values: readonly string[];
+}
+
+/** The value of parameter `name`, if sent. */
+export function parameter(params: QueryParameters, name: string): string | undefined {
+  const index = params.names.indexOf(name);
+  return index === -1 ? undefined : params.values[index];
+}
+
+/** Up to this many names, a repeat is found by scanning the names so far; past it, by a Set (hostile queries). */
+const SCAN_LIMIT = 16;
 
 /**
  * The query's parameters (the raw query string, without "?") in one pass, or the first name that occurs twice. Such
@@ -23,23 +42,40 @@ export interface SignedRequest {
  * a parameter twice. A query with nothing to decode (no %, no +, no lone surrogate: what Pusher SDKs send) is split
  * directly, which is exactly what URLSearchParams does with it, without its per-request parse and iterator.
  */
-export function queryParameters(query: string): Map<string, string> | { readonly repeated: string } {
-  const params = new Map<string, string>();
+export function queryParameters(query: string): QueryParameters | { readonly repeated: string } {
+  const params: ParameterList = { names: [], values: [], seen: undefined };
   if (/[%+\uD800-\uDFFF]/.test(query)) {
-    for (const [key, value] of new URLSearchParams(query)) {
-      if (params.has(key)) return { repeated: key };
-      params.set(key, value);
-    }
+    for (const [name, value] of new URLSearchParams(query)) if (!addParameter(params, name, value)) return { repeated: name };
     return params;
   }
-  for (const pair of query.split("&")) {
-    if (pair === "") continue;
-    const equals = pair.indexOf("=");
-    const key = equals === -1 ? pair : pair.slice(0, equals);
-    if (params.has(key)) return { repeated: key };
-    params.set(key, equals === -1 ? "" : pair.slice(equals + 1));
+  for (let start = 0; start < query.length;) {
+    let end = query.indexOf("&", start);
+    if (end === -1) end = query.length;
+    if (end > start) {
+      const equals = query.indexOf("=", start);
+      const name = equals === -1 || equals > end ? query.slice(start, end) : query.slice(start, equals);
+      if (!addParameter(params, name, equals === -1 || equals > end ? "" : query.slice(equals + 1, end))) return { repeated: name };
+    }
+    start = end + 1;
   }
   return params;
+}
+
+interface ParameterList {
+  readonly names: string[];
+  readonly values: string[];
+  seen: Set<string> | undefined;
+}
+
+/** Appends a parameter; false when its name was already there. */
+function addParameter(params: ParameterList, name: string, value: string): boolean {
+  const { names, seen } = params;
+  if (seen ? seen.has(name) : names.includes(name)) return false;
+  names.push(name);
+  params.values.push(value);
+  if (seen) seen.add(name);
+  else if (names.length === SCAN_LIMIT) params.seen = new Set(names);
+  return true;
 }
 
 /**
@@ -48,10 +84,10 @@ export function queryParameters(query: string): Map<string, string> | { readonly
  */
 export function verifySignature(app: App, request: SignedRequest, prefix: string, nowMs: number): string | undefined {
   const { params } = request;
-  const signature = params.get("auth_signature");
+  const signature = parameter(params, "auth_signature");
   if (!signature) return "auth_signature is missing";
-  if (params.get("auth_key") !== app.key) return "auth_key does not match the app's key";
-  const timestamp = Number(params.get("auth_timestamp"));
+  if (parameter(params, "auth_key") !== app.key) return "auth_key does not match the app's key";
+  const timestamp = Number(parameter(params, "auth_timestamp"));
   if (!Number.isFinite(timestamp) || Math.abs(nowMs / 1000 - timestamp) > TIMESTAMP_WINDOW_SECONDS) {
     return `auth_timestamp must be within ${TIMESTAMP_WINDOW_SECONDS} seconds of the server's time`;
   }
@@ -59,15 +95,15 @@ export function verifySignature(app: App, request: SignedRequest, prefix: string
   let md5: string | undefined;
   if (request.body.length > 0) {
     md5 = md5Hex(request.body);
-    const sent = params.get("body_md5");
+    const sent = parameter(params, "body_md5");
     if (sent !== undefined && sent !== md5) return "body_md5 does not match the request body";
   }
   const keys: string[] = [];
-  for (const key of params.keys()) if (key !== "auth_signature" && key !== "body_md5") keys.push(key);
+  for (const key of params.names) if (key !== "auth_signature" && key !== "body_md5") keys.push(key);
   if (md5 !== undefined) keys.push("body_md5");
   keys.sort();
   let query = "";
-  for (const key of keys) query += `${query ? "&" : ""}${key}=${key === "body_md5" ? md5 : params.get(key)}`;
+  for (const key of keys) query += `${query ? "&" : ""}${key}=${key === "body_md5" ? md5 : parameter(params, key)}`;
   const paths = prefix && request.path.startsWith(prefix + "/")
     ? [request.path, request.path.slice(prefix.length)]
     : [request.path];

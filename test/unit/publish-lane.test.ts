@@ -154,6 +154,20 @@ describe("queryParameters", () => {
       "a=1&a=2", "a&a", "a=%41&b=x+y", "%61=1&a=2", "a=%zz&b=%", "a=%E2%82%AC", "a=\u00e9&b=\u20ac", "a=\ud800", "k=v;w&x=?/:@",
       "info=user_count,subscription_count&auth_key=k",
     ];
-    for (const query of queries) assert.deepEqual(queryParameters(query), reference(query), JSON.stringify(query));
+    const asMap = (params: ReturnType<typeof queryParameters>) =>
+      "repeated" in params ? params : new Map(params.names.map((name, i) => [name, params.values[i]!]));
+    for (const query of queries) assert.deepEqual(asMap(queryParameters(query)), reference(query), JSON.stringify(query));
+  });
+
+  it("finds a repeated name among many (past the scan, by a Set) and keeps every value in order", () => {
+    const many = Array.from({ length: 40 }, (_, i) => `p${i}=${i}`);
+    const params = queryParameters(many.join("&"));
+    assert.ok(!("repeated" in params));
+    assert.deepEqual(params.names, many.map((_, i) => `p${i}`));
+    assert.deepEqual(params.values, many.map((_, i) => String(i)));
+    for (const at of [3, 15, 16, 17, 39]) {
+      assert.deepEqual(queryParameters([...many, `p${at}=again`].join("&")), { repeated: `p${at}` }, String(at));
+      assert.deepEqual(queryParameters([...many, `p${at}=%41`].join("&")), { repeated: `p${at}` }, `${at} decoded`);
+    }
   });
 });
