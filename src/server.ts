@@ -4,7 +4,7 @@ import type { App } from "./apps/app.ts";
 import { createConfigAppRegistry } from "./apps/app-registry.ts";
 import { createHttpApp } from "./http/http-app.ts";
 import { type LaneRequest, PublishLane, requestTarget, UNREADABLE } from "./http/publish-lane.ts";
-import { headerBytes, readBody } from "./http/read-body.ts";
+import { readBody, readHead } from "./http/read-body.ts";
 import type { HttpEnv } from "./http/http-env.ts";
 import { Hub } from "./protocol/hub.ts";
 import type { Upgrade } from "./protocol/socket.ts";
@@ -98,11 +98,12 @@ export function createServer(options: ServerOptions): ResoundServer {
         const target = requestTarget(request.url);
         const route = lane.match(target);
         if (route) {
+          const head = readHead(request, target);
           const laneRequest: LaneRequest = {
             target,
-            host: request.headers.get("host") ?? undefined,
-            headerBytes: headerBytes(request, target),
-            readBody: (limit, done) => void readBody(request, limit).then(done, () => done(UNREADABLE)),
+            host: head.host,
+            headerBytes: head.headerBytes,
+            readBody: (limit, done) => void readBody(request, limit, head.contentLength).then(done, () => done(UNREADABLE)),
           };
           return new Promise((resolve) => {
             lane.handle(route, laneRequest, ({ status, body }) => resolve(new Response(body, { status, headers: JSON_HEADERS })));

@@ -11,7 +11,7 @@ import type { Clock } from "../support/clock.ts";
 import type { Logger } from "../support/logger.ts";
 import { createApiRoutes } from "./api-routes.ts";
 import type { HttpEnv } from "./http-env.ts";
-import { headerBytes, readBody } from "./read-body.ts";
+import { readBody, readHead } from "./read-body.ts";
 import { authenticateApi } from "./api-auth.ts";
 import { isValidHost, MALFORMED_HOST } from "./host-header.ts";
 import { LogThrottle } from "../support/log-throttle.ts";
@@ -88,7 +88,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
       method: c.req.method,
       path: url.pathname,
       query: url.search.slice(1),
-      headerBytes: headerBytes(c.req.raw, url.pathname + url.search),
+      headerBytes: readHead(c.req.raw, url.pathname + url.search).headerBytes,
       readBody: (limit) => readBody(c.req.raw, limit),
     });
     c.set("app", target);

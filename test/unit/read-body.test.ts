@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { headerBytes, readBody } from "../../src/http/read-body.ts";
+import { readBody, readHead } from "../../src/http/read-body.ts";
 
 const bytes = (size: number) => new Uint8Array(size).fill(120);
 
@@ -57,9 +57,24 @@ describe("readBody", () => {
   });
 });
 
-describe("headerBytes", () => {
+describe("readHead", () => {
   it("counts the request line and every header as sent", () => {
     const request = new Request("http://localhost/x", { headers: { "x-a": "12345" } });
-    assert.equal(headerBytes(request, "/apps/1/events"), "GET".length + "/apps/1/events".length + 12 + "x-a".length + 5 + 4);
+    assert.deepEqual(readHead(request, "/apps/1/events"), {
+      headerBytes: "GET".length + "/apps/1/events".length + 12 + "x-a".length + 5 + 4,
+      host: undefined,
+      contentLength: null,
+    });
+  });
+
+  it("reads Host and Content-Length in the same pass, as headers.get would", () => {
+    const headers = new Headers([["Host", "example.com:8080"], ["Content-Length", "17"], ["X-B", "1"]]);
+    const request = new Request("http://localhost/x", { method: "POST", headers, body: "x".repeat(17) });
+    const head = readHead(request, "/p");
+    assert.equal(head.host, request.headers.get("host"));
+    assert.equal(head.contentLength, request.headers.get("content-length"));
+    let expected = "POST".length + "/p".length + 12;
+    request.headers.forEach((value, key) => (expected += key.length + value.length + 4));
+    assert.equal(head.headerBytes, expected);
   });
 });
