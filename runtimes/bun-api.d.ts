@@ -1,6 +1,13 @@
 /** @module The subset of Bun's API the Bun shim uses (the project does not depend on bun-types). */
 
 declare namespace Bun {
+  /** Bun's native hashing (BoringSSL), without node:crypto's JavaScript layer. */
+  class CryptoHasher {
+    constructor(algorithm: string, hmacKey?: string | Uint8Array);
+    update(data: string | Uint8Array): CryptoHasher;
+    digest(encoding: "hex"): string;
+    static hash(algorithm: string, data: string | Uint8Array, encoding: "hex"): string;
+  }
   interface ServerWebSocket<T> {
     data: T;
     readonly readyState: number;

@@ -4,6 +4,8 @@
  */
 
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { App } from "../../src/apps/app.ts";
 import { queryParameters, signQuery } from "../../src/http/verify-signature.ts";
@@ -134,6 +136,20 @@ describe("native hashes", () => {
     } finally {
       useNativeHashes({});
     }
+  });
+});
+
+describe("Bun's hashes", () => {
+  it("give what @noble/hashes gives: the Bun adapter's CryptoHasher, run in Bun", () => {
+    const root = join(import.meta.dirname, "..", "..");
+    // Importing the adapter installs its hashes; the script prints what they make of each input.
+    const script = `import "./runtimes/bun.ts"; import { hmacSha256Hex, md5Hex } from "./src/support/hashes.ts";
+      const inputs = JSON.parse(process.env.HASH_INPUTS);
+      console.log(JSON.stringify(inputs.map(([secret, message]) => [hmacSha256Hex(secret, message), md5Hex(new TextEncoder().encode(message))])));`;
+    const inputs = [["secret", ""], ["", "POST\n/apps/1/events\nauth_key=k&auth_timestamp=1"], ["ключ", "ünïcødé ✓ 🚀"], ["k".repeat(200), "x".repeat(10_000)]];
+    const output = execFileSync(join(root, "node_modules", ".bin", "bun"), ["-e", script], { cwd: root, env: { ...process.env, HASH_INPUTS: JSON.stringify(inputs) } }).toString();
+    const expected = inputs.map(([secret, message]) => [nobleHmacSha256Hex(secret!, message!), nobleMd5Hex(new TextEncoder().encode(message))]);
+    assert.deepEqual(JSON.parse(output), expected);
   });
 });
 
