@@ -51,7 +51,24 @@ export function nobleHmacSha256Hex(secret: string, message: string): string {
     entry = { base: hmac.create(sha256, key), scratch: hmac.create(sha256, key) };
     keyed.set(secret, entry);
   }
-  return bytesToHex(entry.base._cloneInto(entry.scratch).update(utf8ToBytes(message)).digest());
+  return bytesToHex(entry.base._cloneInto(entry.scratch).update(asciiBytes(message) ?? utf8ToBytes(message)).digest());
+}
+
+/** Scratch space for asciiBytes; the hash consumes it before anything else can run (all of this is synchronous). */
+const ASCII = new Uint8Array(2_048);
+
+/**
+ * A message that is all ASCII (what the signed strings are) as bytes in the scratch space, else undefined. Copying
+ * the characters costs a quarter of a TextEncoder call on Deno, where encoding is a call into Rust (0.27 vs 0.70 µs).
+ */
+function asciiBytes(message: string): Uint8Array | undefined {
+  if (message.length > ASCII.length) return undefined;
+  for (let i = 0; i < message.length; i++) {
+    const code = message.charCodeAt(i);
+    if (code > 0x7f) return undefined;
+    ASCII[i] = code;
+  }
+  return ASCII.subarray(0, message.length);
 }
 
 /** @noble/hashes' MD5. */

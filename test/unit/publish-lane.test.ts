@@ -120,7 +120,8 @@ describe("publish lane", () => {
 
 describe("native hashes", () => {
   it("give what @noble/hashes gives, for every runtime adapter that installs them", () => {
-    const messages = ["", "POST\n/apps/1/events\nauth_key=k&auth_timestamp=1", "ünïcødé ✓ 🚀", "x".repeat(10_000)];
+    // ASCII (copied as it is), at and past the scratch space's 2,048 bytes, and the first non-ASCII character.
+    const messages = ["", "POST\n/apps/1/events\nauth_key=k&auth_timestamp=1", "ünïcødé ✓ 🚀", "x".repeat(10_000), "y".repeat(2_048), "z".repeat(2_049), "a\x7f", "a\x80"];
     try {
       for (const hashes of [NATIVE_HASHES, NODE_HASHES]) {
         useNativeHashes(hashes);
