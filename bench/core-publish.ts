@@ -8,13 +8,12 @@
 import { type QueryParameters, queryParameters, signQuery, verifySignature } from "../src/http/verify-signature.ts";
 import { parseEventBody } from "../src/http/api-schemas.ts";
 import { createServer } from "../src/server.ts";
-import { hmacSha256Hex, md5Hex, useNativeHashes } from "../src/support/hashes.ts";
-import { NATIVE_HASHES, nativeMd5Hex } from "../runtimes/native-hashes.ts";
+import { hmacSha256Hex, md5Hex } from "../src/support/hashes.ts";
 import { APP_A } from "../test/support/fixtures.ts";
 
 const REQUESTS = 20_000;
-// As the adapters do (runtimes/{node,bun,deno}.ts).
-useNativeHashes("Deno" in globalThis ? { md5Hex: nativeMd5Hex } : NATIVE_HASHES);
+// The hashing each runtime adapter installs (importing runtimes/{node,bun,deno}.ts installs it).
+await import("Deno" in globalThis ? "../runtimes/deno.ts" : "Bun" in globalThis ? "../runtimes/bun.ts" : "../runtimes/node.ts");
 const core = createServer({ apps: [APP_A] });
 const socket = { send() {}, close() {}, ping() {}, getBufferedAmount: () => 0 };
 const subscriber = core.hub.session(APP_A.key, null);

@@ -140,17 +140,23 @@ describe("native hashes", () => {
   });
 });
 
-describe("Bun's hashes", () => {
-  it("give what @noble/hashes gives: the Bun adapter's CryptoHasher, run in Bun", () => {
-    const root = join(import.meta.dirname, "..", "..");
-    // Importing the adapter installs its hashes; the script prints what they make of each input.
-    const script = `import "./runtimes/bun.ts"; import { hmacSha256Hex, md5Hex } from "./src/support/hashes.ts";
-      const inputs = JSON.parse(process.env.HASH_INPUTS);
-      console.log(JSON.stringify(inputs.map(([secret, message]) => [hmacSha256Hex(secret, message), md5Hex(new TextEncoder().encode(message))])));`;
-    const inputs = [["secret", ""], ["", "POST\n/apps/1/events\nauth_key=k&auth_timestamp=1"], ["ключ", "ünïcødé ✓ 🚀"], ["k".repeat(200), "x".repeat(10_000)]];
-    const output = execFileSync(join(root, "node_modules", ".bin", "bun"), ["-e", script], { cwd: root, env: { ...process.env, HASH_INPUTS: JSON.stringify(inputs) } }).toString();
-    const expected = inputs.map(([secret, message]) => [nobleHmacSha256Hex(secret!, message!), nobleMd5Hex(new TextEncoder().encode(message))]);
-    assert.deepEqual(JSON.parse(output), expected);
+describe("the Bun and Deno adapters' hashes", () => {
+  const root = join(import.meta.dirname, "..", "..");
+  const inputs = [["secret", ""], ["", "POST\n/apps/1/events\nauth_key=k&auth_timestamp=1"], ["ключ", "ünïcødé ✓ 🚀"], ["k".repeat(200), "x".repeat(10_000)]];
+  // Importing an adapter installs its hashes; the script prints what they make of each input.
+  const script = (adapter: string) => `import "./runtimes/${adapter}.ts"; import { hmacSha256Hex, md5Hex } from "./src/support/hashes.ts";
+    const inputs = JSON.parse(process.env.HASH_INPUTS);
+    console.log(JSON.stringify(inputs.map(([secret, message]) => [hmacSha256Hex(secret, message), md5Hex(new TextEncoder().encode(message))])));`;
+  const expected = inputs.map(([secret, message]) => [nobleHmacSha256Hex(secret!, message!), nobleMd5Hex(new TextEncoder().encode(message))]);
+  const run = (command: string, args: string[]) =>
+    JSON.parse(execFileSync(join(root, "node_modules", ".bin", command), args, { cwd: root, env: { ...process.env, HASH_INPUTS: JSON.stringify(inputs) } }).toString());
+
+  it("Bun's CryptoHasher, run in Bun, gives what @noble/hashes gives", () => {
+    assert.deepEqual(run("bun", ["-e", script("bun")]), expected);
+  });
+
+  it("Deno's hash-wasm MD5 (and noble HMAC), run in Deno, give what @noble/hashes gives", () => {
+    assert.deepEqual(run("deno", ["eval", "--ext=ts", script("deno").replace("process.env.HASH_INPUTS", 'Deno.env.get("HASH_INPUTS")')]), expected);
   });
 });
 
