@@ -16,7 +16,7 @@ export const nativeMd5Hex = (bytes: Uint8Array): string => crypto.createHash("md
 const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: "hex") => string }).hash;
 export const oneShotMd5Hex = oneShot ? (bytes: Uint8Array): string => oneShot("md5", bytes, "hex") : nativeMd5Hex;
 
-/** Both through Hash and Hmac objects (Node before 20.12; the tests compare both sets with @noble/hashes). */
+/** Both through Hash and Hmac objects, as NODE_HASHES is before Node 20.12 (the tests compare both sets with noble). */
 export const NATIVE_HASHES: NativeHashes = { hmacSha256Hex: nativeHmacSha256Hex, md5Hex: nativeMd5Hex };
 
 /** Both, for Node: the one-shot MD5. */
