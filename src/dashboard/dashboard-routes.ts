@@ -7,8 +7,8 @@ import type { Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { streamSSE } from "hono/streaming";
 import { ApiError } from "../errors.ts";
-import { parseEventBody } from "../http/api-schemas.ts";
 import type { HttpEnv } from "../http/http-env.ts";
+import { publishEvent } from "../http/publish-api.ts";
 import type { Hub } from "../protocol/hub.ts";
 import type { Broker } from "../scaling/broker.ts";
 import type { Clock } from "../support/clock.ts";
@@ -108,11 +108,8 @@ export function mountDashboard(app: Hono<HttpEnv>, options: DashboardRouteOption
     }
     const target = hub.apps.findById(String(body.app ?? ""));
     if (!target) throw new ApiError(422, "Pick an app.", { app: ["Pick an app."] });
-    // The same checks and the same path as POST /apps/{id}/events.
-    const event = parseEventBody(new TextEncoder().encode(JSON.stringify({ name: body.name, channel: body.channel, data: body.data })));
-    const apiEvent = { name: event.name, data: event.data, channels: event.channels, socketId: undefined };
-    broker.publish(target, apiEvent);
-    if (hub.events.wants("apiEvent")) hub.events.emit("apiEvent", { app: target, ...apiEvent });
+    // The same checks and the same path as POST /apps/{id}/events (no info or socket_id: nothing to await).
+    publishEvent(broker, hub.events, target, new TextEncoder().encode(JSON.stringify({ name: body.name, channel: body.channel, data: body.data })));
     return c.json({ published: true });
   });
 

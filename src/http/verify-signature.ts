@@ -28,7 +28,7 @@ export interface QueryParameters {
 }
 
 /** The value of parameter `name`, if sent. */
-export function parameter(params: QueryParameters, name: string): string | undefined {
+function parameter(params: QueryParameters, name: string): string | undefined {
   const index = params.names.indexOf(name);
   return index === -1 ? undefined : params.values[index];
 }
