@@ -4,6 +4,7 @@ import type { App } from "./apps/app.ts";
 import { createConfigAppRegistry } from "./apps/app-registry.ts";
 import { createHttpApp } from "./http/http-app.ts";
 import { type LaneRequest, PublishLane, requestTarget, UNREADABLE } from "./http/publish-lane.ts";
+import { UpgradeLane } from "./http/upgrade-lane.ts";
 import { readBody, readHead } from "./http/read-body.ts";
 import type { HttpEnv } from "./http/http-env.ts";
 import { Hub } from "./protocol/hub.ts";
@@ -82,6 +83,7 @@ export function createServer(options: ServerOptions): ResoundServer {
   const path = options.path ?? "";
   const maxRequestSize = options.maxRequestSize ?? 10_000;
   const http = createHttpApp({ hub, broker, apps, path, maxRequestSize, clock, logger });
+  const upgrades = new UpgradeLane(hub, path);
   const lane = new PublishLane({ hub, broker, apps, prefix: path, maxRequestSize, clock, logger });
   const metrics = options.metrics || options.dashboardToken !== undefined ? new Metrics(hub, broker, options.processStats) : undefined;
   let stopSampling: StopTimer | undefined;
@@ -94,7 +96,10 @@ export function createServer(options: ServerOptions): ResoundServer {
   hub.start();
   return {
     fetch(request, bindings) {
-      if (request.method === "POST") {
+      if (request.method === "GET") {
+        const appKey = upgrades.match(requestTarget(request.url));
+        if (appKey !== undefined) return upgrades.handle(request, appKey, bindings?.upgrade);
+      } else if (request.method === "POST") {
         const target = requestTarget(request.url);
         const route = lane.match(target);
         if (route) {

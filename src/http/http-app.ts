@@ -15,9 +15,7 @@ import { readBody, readHead } from "./read-body.ts";
 import { authenticateApi } from "./api-auth.ts";
 import { isValidHost, MALFORMED_HOST } from "./host-header.ts";
 import { LogThrottle } from "../support/log-throttle.ts";
-
-/** Reverb's handshake header; some clients and proxies in the Laravel ecosystem look for it. */
-const HANDSHAKE_HEADERS = { "X-Powered-By": "Laravel Reverb" };
+import { answerHandshake } from "./upgrade-lane.ts";
 
 export interface HttpAppOptions {
   readonly hub: Hub;
@@ -28,15 +26,6 @@ export interface HttpAppOptions {
   readonly maxRequestSize: number;
   readonly clock: Clock;
   readonly logger: Logger;
-}
-
-/** What is wrong with a WebSocket opening handshake's headers (RFC 6455 §4.2.1), if anything. */
-function handshakeProblem(headers: Headers): string | undefined {
-  if (!/(^|,)\s*upgrade\s*(,|$)/i.test(headers.get("connection") ?? "")) return "the Connection header must include Upgrade";
-  const key = headers.get("sec-websocket-key") ?? "";
-  if (!/^[A-Za-z0-9+/]{22}==$/.test(key)) return "Sec-WebSocket-Key must be 16 bytes in base64";
-  if (headers.get("sec-websocket-version") !== "13") return "Sec-WebSocket-Version must be 13";
-  return undefined;
 }
 
 /** Builds the HTTP surface of the server. */
@@ -65,18 +54,10 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
   app.all(`${prefix}/up`, (c) => c.json({ error: "Method not allowed." }, 405, { Allow: "GET" }));
 
   app.get(`${prefix}/app/:appKey`, (c) => {
-    const upgrade = c.env?.upgrade;
-    const notWebSocket = () => c.json({ error: "This endpoint only accepts WebSocket connections." }, 426, { Upgrade: "websocket" });
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return notWebSocket();
-    // Checked here, the same on every runtime, rather than left to each runtime's upgrade (Deno's throws).
-    const problem = handshakeProblem(c.req.raw.headers);
-    if (problem) return c.json({ error: `Invalid WebSocket handshake: ${problem}.` }, 400);
-    if (!upgrade) return notWebSocket();
-    const session = hub.session(c.req.param("appKey"), c.req.header("origin") ?? null);
-    if (session.app) c.set("app", session.app);
-    const response = upgrade(session, HANDSHAKE_HEADERS);
-    c.set("upgraded", response.status < 300);
-    return response;
+    const answer = answerHandshake(hub, c.req.raw, c.req.param("appKey"), c.env?.upgrade);
+    if (answer.app) c.set("app", answer.app);
+    c.set("upgraded", answer.upgraded);
+    return answer.response;
   });
   app.all(`${prefix}/app/:appKey`, (c) => c.json({ error: "Method not allowed." }, 405, { Allow: "GET" }));
 

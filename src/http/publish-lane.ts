@@ -60,7 +60,7 @@ export interface PublishLaneOptions extends ApiAuthOptions {
  * Path characters that every URL parser leaves as they are (no percent-decoding, no dot segments, no backslashes),
  * so the path the lane signs is the one the Hono routes would sign.
  */
-const SEGMENT = "[A-Za-z0-9._~!$&'()*+,;=:@-]+";
+export const LANE_SEGMENT = "[A-Za-z0-9._~!$&'()*+,;=:@-]+";
 
 const MALFORMED_HOST_BODY = JSON.stringify(MALFORMED_HOST);
 
@@ -72,7 +72,7 @@ export class PublishLane {
   constructor(options: PublishLaneOptions) {
     this.options = options;
     const prefix = options.prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    this.pattern = new RegExp(`^(${prefix}/apps/(${SEGMENT})/(events|batch_events))(?:\\?([^#]*))?(?:#.*)?$`);
+    this.pattern = new RegExp(`^(${prefix}/apps/(${LANE_SEGMENT})/(events|batch_events))(?:\\?([^#]*))?(?:#.*)?$`);
     this.throttle = new LogThrottle(options.clock);
   }
 

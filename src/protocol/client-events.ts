@@ -5,6 +5,7 @@ import type { App } from "../apps/app.ts";
 import { channelKind } from "../channels/channel-kind.ts";
 import { PusherError } from "../errors.ts";
 import type { Connection } from "./connection.ts";
+import { findChannel } from "./connection-channels.ts";
 import { ClientEventFrame, clientEvent } from "./frames.ts";
 import type { AppState } from "./hub.ts";
 import { rawMember } from "./raw-json.ts";
@@ -31,7 +32,7 @@ export function handleClientEvent(
   const kind = channelKind(name);
   if (!kind.authenticated) throw new PusherError("clientEventWrongChannel");
   if (kind.encrypted) throw new PusherError("clientEventEncrypted");
-  const membership = connection.channels.get(name)?.subscribers.get(connection);
+  const membership = findChannel(connection.channels, name)?.subscribers.get(connection);
   if (app.acceptClientEventsFrom === "members" && !membership) throw new PusherError("notAMember");
 
   const data = rawMember(text, "data");

@@ -4,8 +4,8 @@ import type { App } from "../apps/app.ts";
 import type { Channel, Subscriber } from "../channels/channel.ts";
 import { DEFAULT_APP } from "../config/config.ts";
 import { PUSHER_ERRORS, PusherError, type PusherErrorName } from "../errors.ts";
-import { allowMessage } from "../limits/rate-limit.ts";
-import { ConnectionChannels } from "./connection-channels.ts";
+import { allowMessage, type RateWindow } from "../limits/rate-limit.ts";
+import { type ChannelSet, channelList } from "./connection-channels.ts";
 import { connectionEstablished, errorFrame } from "./frames.ts";
 import { utf8Length } from "../events/lifecycle.ts";
 import { handleMessage } from "./handle-message.ts";
@@ -32,61 +32,85 @@ export interface SignedInUser {
   readonly userData: string;
 }
 
-/** A WebSocket client of one app. Created at upgrade; registered with its app once open succeeds. */
+/** Bits of Connection.status. */
+const CLOSED = 1;
+const CONTROL_FRAMES = 2;
+
+/**
+ * A WebSocket client of one app. Created at upgrade; registered with its app once open succeeds.
+ *
+ * Memory: one of these lives as long as its client, so it keeps twelve fields, which puts it in the engines' 112-byte
+ * size class (Bun's next is 160): per-app values are read through `state.app`, flags share one number, the rate-limit
+ * window exists only for apps that limit, and the close code travels as an argument instead of a field.
+ */
 export class Connection implements WebSocketSession, Subscriber {
   readonly hub: Hub;
-  readonly app: App | undefined;
-  readonly origin: string | null;
-  readonly maxMessageSize: number;
-  /** Unsent bytes allowed before the connection is closed with 4100 (the app's max_backlog_bytes). */
-  readonly maxBacklog: number;
+  /** The app's state on this node; undefined for an unknown app key. Registered (given a socket id) only once open. */
+  readonly state: AppState | undefined;
+  /** The handshake's Origin header, until open has checked and reported it (then null: not kept per connection). */
+  private origin: string | null;
   socketId = "";
-  state: AppState | undefined;
   socket: Socket | undefined;
   /** Channels this connection is subscribed to, by name. */
-  readonly channels = new ConnectionChannels<Channel<Connection>>();
+  channels: ChannelSet<Channel<Connection>> = undefined;
   /** Last time (ms) any frame arrived; the heartbeat pings after `ping_interval` of silence. */
   lastSeenAt = 0;
   /** When the heartbeat pinged (ms), 0 when not waiting for a reply. */
   pingedAt = 0;
-  /** Set once the client sent a ping/pong control frame; the heartbeat then pings with control frames too. */
-  usesControlFrames = false;
-  windowStartedAt = 0;
-  messagesInWindow = 0;
-  isClosed = false;
-  /** The close code the server sent, when it closed the connection itself. */
-  private closeCode: number | undefined;
-  /** The user this connection signed in as (pusher:signin), if any. */
-  user: SignedInUser | undefined;
   /** When the connection was accepted (ms), for the sign-in deadline. */
   openedAt = 0;
+  /** CLOSED and CONTROL_FRAMES bits. */
+  private status = 0;
+  /** The user this connection signed in as (pusher:signin), if any. */
+  user: SignedInUser | undefined;
+  /** The message-rate window, made on the first message when the app limits message rates. */
+  private rateWindow: RateWindow | undefined;
 
   constructor(hub: Hub, app: App | undefined, origin: string | null) {
     this.hub = hub;
-    this.app = app;
+    this.state = app && hub.state(app);
     this.origin = origin;
-    this.maxMessageSize = app?.maxMessageSize ?? UNKNOWN_APP_MESSAGE_LIMIT;
-    this.maxBacklog = app?.maxBacklogBytes ?? DEFAULT_APP.maxBacklogBytes;
+  }
+
+  get app(): App | undefined {
+    return this.state?.app;
+  }
+
+  /** Largest message the runtime should accept (the app's max_message_size; 1 byte for an unknown app key). */
+  get maxMessageSize(): number {
+    return this.state?.app.maxMessageSize ?? UNKNOWN_APP_MESSAGE_LIMIT;
+  }
+
+  /** Whether the connection is closed (by either side). */
+  get isClosed(): boolean {
+    return (this.status & CLOSED) !== 0;
+  }
+
+  /** Set once the client sent a ping/pong control frame; the heartbeat then pings with control frames too. */
+  get usesControlFrames(): boolean {
+    return (this.status & CONTROL_FRAMES) !== 0;
   }
 
   open(socket: Socket): void {
     this.socket = socket;
-    const app = this.app;
-    if (!app) return this.fail("appNotFound");
-    const state = this.hub.state(app);
+    const state = this.state;
+    const origin = this.origin;
+    this.origin = null;
+    if (!state) return this.fail("appNotFound");
+    const app = state.app;
     if (app.maxConnections !== null && state.connections.size >= app.maxConnections) return this.fail("overQuota");
-    if (!isOriginAllowed(app.allowedOrigins, this.origin)) return this.fail("originNotAllowed");
-    this.state = state;
+    if (!isOriginAllowed(app.allowedOrigins, origin)) return this.fail("originNotAllowed");
     this.socketId = this.hub.register(this, state);
     this.lastSeenAt = this.openedAt = this.hub.clock.now();
     this.send(connectionEstablished(this.socketId, app.activityTimeout));
     const events = this.hub.events;
-    if (events.wants("connectionOpened")) events.emit("connectionOpened", { app, socketId: this.socketId, origin: this.origin });
+    if (events.wants("connectionOpened")) events.emit("connectionOpened", { app, socketId: this.socketId, origin });
   }
 
   message(data: string | ArrayBuffer | ArrayBufferView): void {
-    const app = this.app;
-    if (this.isClosed || !app || !this.state) return;
+    const state = this.state;
+    if (this.status & CLOSED || !state || this.socketId === "") return;
+    const app = state.app;
     const text = typeof data === "string" ? data : decoder.decode(data);
     if (exceedsBytes(text, data, app.maxMessageSize)) {
       this.close(MESSAGE_TOO_BIG.code, MESSAGE_TOO_BIG.reason);
@@ -99,12 +123,12 @@ export class Connection implements WebSocketSession, Subscriber {
       const bytes = typeof data === "string" ? utf8Length(text) : data.byteLength;
       events.emit("messageReceived", { app, socketId: this.socketId, text, bytes });
     }
-    if (app.rateLimiting && !allowMessage(this, app.rateLimiting, now)) {
+    if (app.rateLimiting && !allowMessage((this.rateWindow ??= { windowStartedAt: 0, messagesInWindow: 0 }), app.rateLimiting, now)) {
       if (events.wants("rateLimited")) events.emit("rateLimited", { app, socketId: this.socketId });
       return this.fail("rateLimited", app.rateLimiting.terminateOnLimit);
     }
     try {
-      handleMessage(this, app, this.state, text);
+      handleMessage(this, app, state, text);
     } catch (error) {
       if (error instanceof PusherError) return this.fail(error.errorName, false, error.detail);
       this.hub.logger.error(`Message from ${this.socketId} failed: ${describe(error)}`);
@@ -113,21 +137,26 @@ export class Connection implements WebSocketSession, Subscriber {
   }
 
   control(_kind: "ping" | "pong"): void {
-    this.usesControlFrames = true;
+    this.status |= CONTROL_FRAMES;
     this.touch(this.hub.clock.now());
   }
 
   /** The transport closed: leave every channel and forget the connection. Idempotent. */
   closed(): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
-    for (const channel of this.channels.values()) leaveChannel(this, channel);
+    this.release(undefined);
+  }
+
+  /** Leaves every channel and forgets the connection; `code` is the close code the server sent, if it closed it. */
+  private release(code: number | undefined): void {
+    if (this.status & CLOSED) return;
+    this.status |= CLOSED;
+    for (const channel of channelList(this.channels)) leaveChannel(this, channel);
     const state = this.state;
-    if (!state) return; // refused at open: it never counted as a connection
+    if (!state || this.socketId === "") return; // refused at open: it never counted as a connection
     if (this.user) this.hub.watchlists.unwatch(this, state.app, this.user.watchlist);
     this.hub.unregister(this, state);
     const events = this.hub.events;
-    if (events.wants("connectionClosed")) events.emit("connectionClosed", { app: state.app, socketId: this.socketId, code: this.closeCode });
+    if (events.wants("connectionClosed")) events.emit("connectionClosed", { app: state.app, socketId: this.socketId, code });
   }
 
   /** Sends a frame to this connection alone (a reply, an error, a ping) and reports it as sent. */
@@ -149,7 +178,7 @@ export class Connection implements WebSocketSession, Subscriber {
   }
 
   withinBacklog(): boolean {
-    return this.socket!.getBufferedAmount() <= this.maxBacklog;
+    return this.socket!.getBufferedAmount() <= (this.state?.app.maxBacklogBytes ?? DEFAULT_APP.maxBacklogBytes);
   }
 
   /**
@@ -181,9 +210,8 @@ export class Connection implements WebSocketSession, Subscriber {
   /** Server-initiated close: the socket is told to close and the connection is cleaned up at once. */
   close(code: number, reason: string): void {
     if (this.isClosed) return;
-    this.closeCode = code;
     this.socket?.close(code, reason);
-    this.closed();
+    this.release(code);
   }
 
   private touch(now: number): void {

@@ -8,6 +8,7 @@ import type { Clock, StopTimer } from "../support/clock.ts";
 import type { Logger } from "../support/logger.ts";
 import type { RandomInt } from "../support/random.ts";
 import { Connection } from "./connection.ts";
+import { channelList } from "./connection-channels.ts";
 import { channelKind } from "../channels/channel-kind.ts";
 import { type ClusterPort, SINGLE_NODE } from "./cluster.ts";
 import { channelEvent, memberAdded, memberRemoved } from "./frames.ts";
@@ -231,7 +232,7 @@ export class Hub {
         terminated++;
         continue;
       }
-      for (const channel of connection.channels.values()) {
+      for (const channel of channelList(connection.channels)) {
         const subscription = channel.subscribers.get(connection);
         if (subscription?.userId !== undefined && String(subscription.userId) === userId) {
           connection.fail("terminated");

@@ -8,6 +8,7 @@ import type { RemoteMember } from "./cluster.ts";
 import { PusherError } from "../errors.ts";
 import { isChannelAuthValid } from "./channel-auth.ts";
 import type { Connection } from "./connection.ts";
+import { channelCount, findChannel, withChannel, withoutChannel } from "./connection-channels.ts";
 import {
   cacheMiss,
   memberAdded,
@@ -34,7 +35,7 @@ export function subscribe(connection: Connection, app: App, state: AppState, dat
   } else {
     if (!isValidChannelName(name)) throw new PusherError("invalidChannelName");
     const limit = app.maxChannelsPerConnection;
-    if (connection.channels.size >= limit && !connection.channels.has(name)) {
+    if (channelCount(connection.channels) >= limit && !findChannel(connection.channels, name)) {
       throw new PusherError("tooManyChannels", `Too many channels: a connection may be subscribed to at most ${limit} (max_channels_per_connection)`);
     }
   }
@@ -79,8 +80,8 @@ export function join(
     if (events.wants("channelCreated")) events.emit("channelCreated", { app, channel: name });
     if (!cluster.occupiedElsewhere(app.id, name)) hub.channelOccupiedSomewhere(app, name);
   }
-  const isNew = !connection.channels.has(name);
-  connection.channels.set(name, channel);
+  const isNew = !findChannel(connection.channels, name);
+  connection.channels = withChannel(connection.channels, channel);
   if (isNew) {
     cluster.countChanged(app.id, name);
     hub.subscriptionCounts.changed(app, name);
@@ -108,7 +109,7 @@ export function join(
 export function unsubscribe(connection: Connection, data: unknown): void {
   const request = v.safeParse(UnsubscribeData, data);
   if (!request.success) throw new PusherError("invalidMessage");
-  const channel = connection.channels.get(request.output.channel);
+  const channel = findChannel(connection.channels, request.output.channel);
   if (channel) leaveChannel(connection, channel);
 }
 
@@ -116,7 +117,7 @@ export function unsubscribe(connection: Connection, data: unknown): void {
 export function leaveChannel(connection: Connection, channel: Channel<Connection>): void {
   const hadAnonymous = (channel.presence?.anonymous ?? 0) > 0;
   const { left } = channel.remove(connection);
-  connection.channels.delete(channel.name);
+  connection.channels = withoutChannel(connection.channels, channel.name);
   const { hub } = connection;
   const app = connection.app!;
   hub.cluster.countChanged(app.id, channel.name);

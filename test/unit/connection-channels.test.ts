@@ -1,49 +1,55 @@
-/** @module A connection's channels: the Map interface it replaces, with the first channel inline and the rest in a Map. */
+/** @module A connection's channels in one field (none, the channel itself, or a Map), compared with a plain Map. */
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConnectionChannels } from "../../src/protocol/connection-channels.ts";
+import { type ChannelSet, channelCount, channelList, findChannel, withChannel, withoutChannel } from "../../src/protocol/connection-channels.ts";
 
-/** Applies the same operations to a ConnectionChannels and a Map and compares them after each. */
+/** A stand-in channel: a name, and a version that tells replacements apart. */
+interface Named {
+  readonly name: string;
+  readonly version: number;
+}
+
+const byName = (a: Named, b: Named) => a.name.localeCompare(b.name);
+
+/** Applies the same operations to a channel set and a Map and compares them after each. */
 function same(operations: Array<["set" | "delete", string]>): void {
-  const ours = new ConnectionChannels<string>();
-  const map = new Map<string, string>();
+  let ours: ChannelSet<Named> = undefined;
+  const map = new Map<string, Named>();
   for (const [index, [op, name]] of operations.entries()) {
-    const value = `${name}#${index}`;
     if (op === "set") {
-      ours.set(name, value);
+      const value = { name, version: index };
+      ours = withChannel(ours, value);
       map.set(name, value);
     } else {
-      assert.equal(ours.delete(name), map.delete(name), `delete ${name} at ${index}`);
+      ours = withoutChannel(ours, name);
+      map.delete(name);
     }
-    assert.equal(ours.size, map.size, `size after ${op} ${name}`);
-    assert.deepEqual(ours.values().sort(), [...map.values()].sort(), `values after ${op} ${name}`);
-    for (const probe of ["a", "b", "c", "d"]) {
-      assert.equal(ours.has(probe), map.has(probe), `has ${probe} after ${op} ${name}`);
-      assert.equal(ours.get(probe), map.get(probe), `get ${probe} after ${op} ${name}`);
-    }
+    assert.equal(channelCount(ours), map.size, `size after ${op} ${name}`);
+    assert.deepEqual(channelList(ours).sort(byName), [...map.values()].sort(byName), `values after ${op} ${name}`);
+    for (const probe of ["a", "b", "c", "d"]) assert.equal(findChannel(ours, probe), map.get(probe), `get ${probe} after ${op} ${name}`);
   }
 }
 
 describe("connection channels", () => {
-  it("behaves as a Map through adds, replacements and removals of the inline and the other entries", () => {
+  it("behaves as a Map through adds, replacements and removals, single and in a table", () => {
     same([["set", "a"], ["set", "a"], ["set", "b"], ["set", "c"], ["delete", "a"], ["set", "b"], ["set", "d"], ["set", "a"], ["delete", "b"], ["delete", "zz"], ["delete", "a"], ["delete", "c"], ["delete", "d"], ["set", "c"]]);
     same([["delete", "a"], ["set", "b"], ["delete", "b"], ["set", "b"], ["set", "a"], ["delete", "b"], ["set", "b"], ["set", "a"]]);
   });
 
-  it("never holds a name twice (a name in the Map is updated there, not moved inline)", () => {
-    const channels = new ConnectionChannels<number>();
-    channels.set("a", 1).set("b", 2);
-    channels.delete("a");
-    channels.set("b", 3);
-    assert.equal(channels.size, 1);
-    assert.deepEqual(channels.values(), [3]);
+  it("holds a single channel as itself and empties back to nothing", () => {
+    const one = { name: "a", version: 1 };
+    assert.equal(withChannel(undefined, one), one, "no table for one channel");
+    const two = withChannel(withChannel(undefined, one), { name: "b", version: 2 });
+    assert.ok(two instanceof Map);
+    assert.equal(withoutChannel(withoutChannel(two, "a"), "b"), undefined);
+    assert.equal(withoutChannel(one, "other"), one);
   });
 
-  it("values() is a copy: leaving channels while walking it is safe", () => {
-    const channels = new ConnectionChannels<string>();
-    for (const name of ["a", "b", "c"]) channels.set(name, name);
-    for (const name of channels.values()) channels.delete(name);
-    assert.equal(channels.size, 0);
+  it("channelList is a copy: leaving channels while walking it is safe", () => {
+    let channels: ChannelSet<Named> = undefined;
+    for (const name of ["a", "b", "c"]) channels = withChannel(channels, { name, version: 0 });
+    for (const channel of channelList(channels)) channels = withoutChannel(channels, channel.name);
+    assert.equal(channelCount(channels), 0);
   });
 });

@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import { PUSHER_ERRORS } from "../../src/errors.ts";
 import { createTestCore, validAuth } from "../support/harness.ts";
 import { APP_A, APP_B } from "../support/fixtures.ts";
+import { channelCount } from "../../src/protocol/connection-channels.ts";
 
 function errorRaw(code: number, message: string): string {
   return JSON.stringify({ event: "pusher:error", data: JSON.stringify({ code, message }) });
@@ -140,7 +141,7 @@ describe("channel authorization", () => {
         c.send({ event: "pusher:subscribe", data });
         assert.deepEqual(c.takeRaw(), [UNAUTHORIZED]);
         assert.equal(channels().size, 0);
-        assert.equal(c.connection.channels.size, 0);
+        assert.equal(channelCount(c.connection.channels), 0);
       });
     }
   }
@@ -166,7 +167,7 @@ describe("channel authorization", () => {
     intruder.subscribe("presence-room", { channelData: { user_id: 2 }, auth: "invalid-signature" });
     assert.deepEqual(member.takeRaw(), []);
     assert.equal(channels().get("presence-room")?.subscribers.size, 1);
-    assert.equal(intruder.connection.channels.size, 0);
+    assert.equal(channelCount(intruder.connection.channels), 0);
   });
 });
 
