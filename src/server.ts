@@ -59,6 +59,8 @@ export interface ResoundServer {
   /** Publishing (`POST /apps/{id}/events`, `/batch_events`) without the router; `fetch` takes it, and adapters that
    * can answer without building a Request (Node) call it directly. */
   readonly lane: PublishLane;
+  /** WebSocket handshakes without the router; `fetch` takes them. */
+  readonly upgrades: UpgradeLane;
   /** Largest max_message_size of any app, for runtimes that cap message size server-wide. */
   readonly maxMessageSize: number;
   /** The counters behind /metrics and the dashboard, when either is on. */
@@ -122,6 +124,7 @@ export function createServer(options: ServerOptions): ResoundServer {
     events: hub.events,
     http,
     lane,
+    upgrades,
     maxMessageSize: Math.max(0, ...options.apps.map((app) => app.maxMessageSize)),
     metrics,
     async shutdown() {
