@@ -95,14 +95,16 @@ export function createUpgradeListener(core: ResoundServer) {
     let accepted: { session: WebSocketSession; headers: Record<string, string> } | undefined;
     const upgrade: Upgrade = (session, headers) => {
       accepted = { session, headers };
-      return new Response(null, { status: 200 });
+      return ACCEPTED;
     };
-    const headers = new Headers();
-    for (const [key, value] of Object.entries(request.headers)) if (typeof value === "string") headers.set(key, value);
     // Routing uses the request target only: the Host header is the client's to choose, so it must not pick the path.
     const target = request.url ?? "/";
     if (!target.startsWith("/")) return refuse(socket, 400, "The request target must be a path.");
-    const response = await core.fetch(new Request(new URL(target, "http://localhost"), { headers }), { upgrade });
+    // The usual handshake is read straight from Node's headers: a Web Request costs more than the rest of it.
+    const appKey = request.method === "GET" ? core.upgrades.match(target) : undefined;
+    const response = appKey !== undefined
+      ? core.upgrades.handle((name) => rawHeader(request, name), appKey, upgrade)
+      : await core.fetch(webRequest(request, target), { upgrade });
     if (!accepted) return refuse(socket, response.status, await response.text());
     const { session } = accepted;
     handshakeHeaders.set(request, accepted.headers);
@@ -120,6 +122,22 @@ export function createUpgradeListener(core: ResoundServer) {
     // What can fail here is the client's request (headers a Request refuses, say): a 400, not a logged stack.
     accept(request, socket, head).catch(() => refuse(socket, 400, "Malformed WebSocket request."));
   };
+}
+
+/** What the upgrade binding tells the core: only its status is read. */
+const ACCEPTED = new Response(null, { status: 200 });
+
+/** A header of a Node request as a Request's `headers.get` gives it (repeated headers joined, absent: null). */
+function rawHeader(request: IncomingMessage, name: string): string | null {
+  const value = request.headers[name];
+  return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+}
+
+/** The upgrade request as a Web Request, for the Hono routes (a key that needs decoding, a method other than GET). */
+function webRequest(request: IncomingMessage, target: string): Request {
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(request.headers)) if (typeof value === "string") headers.set(key, value);
+  return new Request(new URL(target, "http://localhost"), { headers });
 }
 
 /** Answers an upgrade request that will not become a WebSocket, and closes the connection. */

@@ -100,7 +100,10 @@ export function createServer(options: ServerOptions): ResoundServer {
     fetch(request, bindings) {
       if (request.method === "GET") {
         const appKey = upgrades.match(requestTarget(request.url));
-        if (appKey !== undefined) return upgrades.handle(request, appKey, bindings?.upgrade);
+        if (appKey !== undefined) {
+          const headers = request.headers;
+          return upgrades.handle((name) => headers.get(name), appKey, bindings?.upgrade);
+        }
       } else if (request.method === "POST") {
         const target = requestTarget(request.url);
         const route = lane.match(target);

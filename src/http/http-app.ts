@@ -54,7 +54,8 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
   app.all(`${prefix}/up`, (c) => c.json({ error: "Method not allowed." }, 405, { Allow: "GET" }));
 
   app.get(`${prefix}/app/:appKey`, (c) => {
-    const answer = answerHandshake(hub, c.req.raw, c.req.param("appKey"), c.env?.upgrade);
+    const headers = c.req.raw.headers;
+    const answer = answerHandshake(hub, (name) => headers.get(name), c.req.param("appKey"), c.env?.upgrade);
     if (answer.app) c.set("app", answer.app);
     c.set("upgraded", answer.upgraded);
     return answer.response;

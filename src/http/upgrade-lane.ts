@@ -21,12 +21,15 @@ export interface HandshakeAnswer {
   readonly upgraded: boolean;
 }
 
+/** Reads one request header by its lowercase name: a Request's `headers.get`, or Node's raw header object. */
+export type HeaderReader = (name: string) => string | null;
+
 /** What is wrong with a WebSocket opening handshake's headers (RFC 6455 §4.2.1), if anything. */
-function handshakeProblem(headers: Headers): string | undefined {
-  if (!/(^|,)\s*upgrade\s*(,|$)/i.test(headers.get("connection") ?? "")) return "the Connection header must include Upgrade";
-  const key = headers.get("sec-websocket-key") ?? "";
+function handshakeProblem(header: HeaderReader): string | undefined {
+  if (!/(^|,)\s*upgrade\s*(,|$)/i.test(header("connection") ?? "")) return "the Connection header must include Upgrade";
+  const key = header("sec-websocket-key") ?? "";
   if (!/^[A-Za-z0-9+/]{22}==$/.test(key)) return "Sec-WebSocket-Key must be 16 bytes in base64";
-  if (headers.get("sec-websocket-version") !== "13") return "Sec-WebSocket-Version must be 13";
+  if (header("sec-websocket-version") !== "13") return "Sec-WebSocket-Version must be 13";
   return undefined;
 }
 
@@ -35,20 +38,22 @@ function json(body: unknown, status: number, headers?: Record<string, string>): 
 }
 
 /** Checks a GET to `/app/{appKey}` and, when it is a valid WebSocket handshake, hands the runtime a session for it. */
-export function answerHandshake(hub: Hub, request: Request, appKey: string, upgrade: Upgrade | undefined): HandshakeAnswer {
-  const headers = request.headers;
+export function answerHandshake(hub: Hub, header: HeaderReader, appKey: string, upgrade: Upgrade | undefined): HandshakeAnswer {
   const notWebSocket = () => json({ error: "This endpoint only accepts WebSocket connections." }, 426, { Upgrade: "websocket" });
-  if (headers.get("upgrade")?.toLowerCase() !== "websocket") return { response: notWebSocket(), app: undefined, upgraded: false };
+  if (header("upgrade")?.toLowerCase() !== "websocket") return { response: notWebSocket(), app: undefined, upgraded: false };
   // Checked here, the same on every runtime, rather than left to each runtime's upgrade (Deno's throws).
-  const problem = handshakeProblem(headers);
+  const problem = handshakeProblem(header);
   if (problem) return { response: json({ error: `Invalid WebSocket handshake: ${problem}.` }, 400), app: undefined, upgraded: false };
   if (!upgrade) return { response: notWebSocket(), app: undefined, upgraded: false };
-  const session = hub.session(appKey, headers.get("origin"));
+  const session = hub.session(appKey, header("origin"));
   const response = upgrade(session, HANDSHAKE_HEADERS);
   return { response, app: session.app, upgraded: response.status < 300 };
 }
 
-/** Handshakes whose key needs no decoding, straight from the runtime's fetch. */
+/**
+ * Handshakes whose key needs no decoding, straight from the runtime's fetch (Bun, Deno) or, on Node, from the raw
+ * request without building a Request at all.
+ */
 export class UpgradeLane {
   private readonly hub: Hub;
   private readonly route: string;
@@ -68,9 +73,9 @@ export class UpgradeLane {
   }
 
   /** Answers the handshake and reports it (httpRequest) as the Hono route's middleware would. */
-  handle(request: Request, appKey: string, upgrade: Upgrade | undefined): Response {
-    const answer: HandshakeAnswer = isValidHost(request.headers.get("host") ?? undefined)
-      ? answerHandshake(this.hub, request, appKey, upgrade)
+  handle(header: HeaderReader, appKey: string, upgrade: Upgrade | undefined): Response {
+    const answer: HandshakeAnswer = isValidHost(header("host") ?? undefined)
+      ? answerHandshake(this.hub, header, appKey, upgrade)
       : { response: json(MALFORMED_HOST, 400), app: undefined, upgraded: false };
     const events = this.hub.events;
     if (events.wants("httpRequest")) {
