@@ -210,8 +210,10 @@ export class Connection implements WebSocketSession, Subscriber {
   /** Server-initiated close: the socket is told to close and the connection is cleaned up at once. */
   close(code: number, reason: string): void {
     if (this.isClosed) return;
-    this.socket?.close(code, reason);
+    // Released first: some runtimes (Bun) report the close back synchronously from socket.close, without the code.
+    const socket = this.socket;
     this.release(code);
+    socket?.close(code, reason);
   }
 
   private touch(now: number): void {

@@ -99,6 +99,19 @@ describe("lifecycle events", () => {
     assert.deepEqual(seen.find(([name]) => name === "connectionClosed")![1], { socketId: client.socketId, code: 4201, app: APP_A.id });
   });
 
+  it("keeps the close code when the runtime reports the close back from inside socket.close (as Bun does)", () => {
+    const { core, clock, connect } = createTestCore();
+    const seen = record(core.hub.events);
+    const client = connect();
+    const close = client.socket.close.bind(client.socket);
+    client.socket.close = (code, reason) => {
+      close(code, reason);
+      client.connection.closed(); // Bun calls the close handler before ws.close returns
+    };
+    clock.advance(120_000);
+    assert.deepEqual(seen.filter(([name]) => name === "connectionClosed").map(([, event]) => event), [{ socketId: client.socketId, code: 4201, app: APP_A.id }]);
+  });
+
   it("keeps serving when a listener throws, and reports the failure once a minute", () => {
     const errors: string[] = [];
     const { core, connect } = createTestCore();
