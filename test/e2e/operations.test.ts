@@ -188,7 +188,11 @@ for (const runtime of RUNTIMES) {
         await server.waitFor(/Message Sent\s+\S+ \d+ bytes \{"event":"pusher_internal:subscription_succeeded"/);
         await serverSdk(server.port).trigger("news", "hello", {});
         await server.waitFor(/Broadcasting To\s+news: 1 connection × \d+ bytes \{"event":"hello"/);
-        await client.close();
+        // A close the server makes is reported with its code (Bun reports it back from inside ws.close): here the
+        // graceful stop's 4200.
+        await server.stop();
+        assert.equal((await client.closed).code, 4200);
+        assert.match(server.output(), /Connection Closed\s+\d+\.\d+ \(close 4200\)/);
       } finally {
         await server.stop();
       }
