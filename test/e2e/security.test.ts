@@ -155,6 +155,18 @@ for (const runtime of RUNTIMES) {
       assert.equal(server.output().slice(logged), "", "nothing logged for client mistakes");
     });
 
+    it("10. a percent-encoded app key still connects (the router decodes it); a broken encoding is an unknown key (4001); nothing is logged", async () => {
+      const logged = server.output().length;
+      const encoded = await connect(`ws://127.0.0.1:${server.port}/app/${APP_A.key.replace("-", "%2D")}?protocol=7`);
+      assert.equal((await encoded.next()).event, "pusher:connection_established");
+      await encoded.close();
+      const broken = await connect(`ws://127.0.0.1:${server.port}/app/reverb%E0%A4%A?protocol=7`);
+      assert.deepEqual((await broken.next()).data, { code: 4001, message: "Application does not exist" });
+      assert.equal((await broken.closed).code, 4001);
+      await delay(300);
+      assert.equal(server.output().slice(logged), "", "nothing logged for client mistakes");
+    });
+
     it("9. publishers that break the body off, trickle it or overstate it: 4xx or nothing, no log line, publishing goes on", async () => {
       const logged = server.output().length;
       const path = `/apps/${APP_A.id}/events`;
