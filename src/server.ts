@@ -3,7 +3,8 @@
 import type { App } from "./apps/app.ts";
 import { createConfigAppRegistry } from "./apps/app-registry.ts";
 import { createHttpApp } from "./http/http-app.ts";
-import { type LaneRequest, PublishLane, requestTarget, UNREADABLE } from "./http/publish-lane.ts";
+import { type LaneRequest, PublishLane, UNREADABLE } from "./http/publish-lane.ts";
+import { requestTarget } from "./http/lane-target.ts";
 import { UpgradeLane } from "./http/upgrade-lane.ts";
 import { readBody, readHead } from "./http/read-body.ts";
 import type { HttpEnv } from "./http/http-env.ts";

@@ -15,6 +15,7 @@ import { LogThrottle } from "../support/log-throttle.ts";
 import type { Logger } from "../support/logger.ts";
 import { type ApiAuthOptions, type ApiHeadCheck, checkApiBody, checkApiHead, unreadableBody } from "./api-auth.ts";
 import { isValidHost, MALFORMED_HOST } from "./host-header.ts";
+import { LANE_SEGMENT, prefixPattern } from "./lane-target.ts";
 import { publishBatch, publishEvent } from "./publish-api.ts";
 
 /** A request on the lane, as the runtime has it. */
@@ -56,12 +57,6 @@ export interface PublishLaneOptions extends ApiAuthOptions {
   readonly logger: Logger;
 }
 
-/**
- * Path characters that every URL parser leaves as they are (no percent-decoding, no dot segments, no backslashes),
- * so the path the lane signs is the one the Hono routes would sign.
- */
-export const LANE_SEGMENT = "[A-Za-z0-9._~!$&'()*+,;=:@-]+";
-
 const MALFORMED_HOST_BODY = JSON.stringify(MALFORMED_HOST);
 
 export class PublishLane {
@@ -71,8 +66,7 @@ export class PublishLane {
 
   constructor(options: PublishLaneOptions) {
     this.options = options;
-    const prefix = options.prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    this.pattern = new RegExp(`^(${prefix}/apps/(${LANE_SEGMENT})/(events|batch_events))(?:\\?([^#]*))?(?:#.*)?$`);
+    this.pattern = new RegExp(`^(${prefixPattern(options.prefix)}/apps/(${LANE_SEGMENT})/(events|batch_events))(?:\\?([^#]*))?(?:#.*)?$`);
     this.throttle = new LogThrottle(options.clock);
   }
 
@@ -133,10 +127,4 @@ export class PublishLane {
     });
     return { status: 500, body: JSON.stringify({ error: "Internal server error." }) };
   }
-}
-
-/** The request target (path and query) of an absolute request URL. */
-export function requestTarget(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  return start === -1 ? "/" : url.slice(start);
 }

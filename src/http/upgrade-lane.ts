@@ -9,7 +9,7 @@ import type { App } from "../apps/app.ts";
 import type { Hub } from "../protocol/hub.ts";
 import type { Upgrade } from "../protocol/socket.ts";
 import { isValidHost, MALFORMED_HOST } from "./host-header.ts";
-import { LANE_SEGMENT } from "./publish-lane.ts";
+import { LANE_SEGMENT, prefixPattern } from "./lane-target.ts";
 
 /** Reverb's handshake header; some clients and proxies in the Laravel ecosystem look for it. */
 const HANDSHAKE_HEADERS = { "X-Powered-By": "Laravel Reverb" };
@@ -62,8 +62,7 @@ export class UpgradeLane {
   constructor(hub: Hub, prefix: string) {
     this.hub = hub;
     this.route = `${prefix}/app/:appKey`;
-    const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    this.pattern = new RegExp(`^${escaped}/app/(${LANE_SEGMENT})(?:\\?[^#]*)?(?:#.*)?$`);
+    this.pattern = new RegExp(`^${prefixPattern(prefix)}/app/(${LANE_SEGMENT})(?:\\?[^#]*)?(?:#.*)?$`);
   }
 
   /** The app key when a GET to `target` belongs on the lane, else undefined. */

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { App } from "../../src/apps/app.ts";
 import { queryParameters, signQuery, verifySignature } from "../../src/http/verify-signature.ts";
-import { requestTarget } from "../../src/http/publish-lane.ts";
+import { requestTarget } from "../../src/http/lane-target.ts";
 import { hmacSha256Hex, md5Hex, nobleHmacSha256Hex, nobleMd5Hex, useNativeHashes } from "../../src/support/hashes.ts";
 import { NATIVE_HASHES, NODE_HASHES } from "../../runtimes/native-hashes.ts";
 import { APP_A, APP_B } from "../support/fixtures.ts";
