@@ -1,6 +1,6 @@
 /**
  * @module The WebSocket handshake at `{path}/app/{key}`, the request every client connection starts with: answered
- * without the router (on Bun the router's per-request objects left ~0.4 KB of heap per connection opened in a
+ * without the router (on Bun the router's per-request garbage added ~0.4 KB of RSS per connection opened in a
  * burst). Same checks, answers and lifecycle event as the Hono route, which shares `answerHandshake` and remains for
  * keys that need percent-decoding, for HEAD, and for code that mounts the Hono app.
  */
