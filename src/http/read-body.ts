@@ -9,8 +9,9 @@ export interface RequestHead {
 }
 
 /**
- * One pass over the headers for all three: on Deno and Bun each `headers.get` is a lookup of its own, costing
- * about what the whole pass costs (Deno builds the header list from Rust on first use).
+ * One pass over the headers for all three: the header size (max_request_size counts it, as Reverb does) needs the
+ * pass anyway, and Host and Content-Length come with it. On Deno the pass is most of the cost (it iterates a sorted
+ * copy of the headers: ~2.8 µs for six, where a `get` is ~0.1 µs), and there is no cheaper way to size them.
  */
 export function readHead(request: Request, path: string): RequestHead {
   let headerBytes = request.method.length + path.length + 12; // "METHOD path HTTP/1.1\r\n"
