@@ -113,16 +113,28 @@ export function serve(core: ResoundServer, topics: BunTopics, { host = "0.0.0.0"
 /** Serves a plain HTTP handler (the metrics port) with a new Bun.serve; rejects with a ListenError. */
 export function serveHttp(fetch: (request: Request) => Response | Promise<Response>, { host, port }: { host: string; port: number }): Promise<Listener> {
   try {
-    const server = Bun.serve<WebSocketSession>({ hostname: host, port, fetch: (request: Request) => fetch(request) } as unknown as Bun.ServeOptions<WebSocketSession>);
+    const server = Bun.serve<WebSocketSession>({ hostname: host, port, fetch: (request: Request) => fetch(withAbsoluteUrl(request)) } as unknown as Bun.ServeOptions<WebSocketSession>);
     return Promise.resolve({ port: server.port, close: () => server.stop(true) });
   } catch (error) {
     return Promise.reject(listenError(error));
   }
 }
 
+/**
+ * Bun gives a request without a Host header (HTTP/1.0 health checks: HAProxy's `option httpchk`, monitoring scripts)
+ * a relative URL, which routers read wrongly (every path answered 404); such a request gets an absolute one, as
+ * Node's and Deno's servers give it. Bun itself refuses an HTTP/1.1 request without Host.
+ */
+function withAbsoluteUrl(request: Request): Request {
+  return request.url.charCodeAt(0) === SLASH ? new Request(new URL(request.url, "http://localhost"), request) : request;
+}
+
+const SLASH = 0x2f;
+
 function fetchWith(core: ResoundServer, topics: BunTopics, request: Request, server: BunServerLike): Response | Promise<Response> {
   topics.server = server;
-  return core.fetch(request, {
+  // The upgrade needs Bun's own request object; the core reads the one with an absolute URL.
+  return core.fetch(withAbsoluteUrl(request), {
     upgrade: (session, headers) =>
       server.upgrade(request, { data: session, headers })
         ? new Response(null)

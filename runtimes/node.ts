@@ -41,13 +41,20 @@ export interface NodeResound {
   readonly upgradeListener: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
+/**
+ * The host @hono/node-server puts in a request's URL when the request has no Host header: HTTP/1.0 health checks
+ * (HAProxy's `option httpchk`, monitoring scripts) send none, and without a default it answers them 400. Node's own
+ * parser still refuses an HTTP/1.1 request without Host, as HTTP/1.1 requires.
+ */
+const NO_HOST = { hostname: "localhost" };
+
 /** Creates a Resound core for Node. */
 export function createNodeServer(options: ServerOptions): NodeResound {
   const core = createServer(options);
   return {
     core,
     listen: (listenOptions) => serve(core, listenOptions),
-    requestListener: withPublishLane(core, getRequestListener((request) => core.fetch(request))),
+    requestListener: withPublishLane(core, getRequestListener((request) => core.fetch(request), NO_HOST)),
     upgradeListener: createUpgradeListener(core),
   };
 }
@@ -84,7 +91,7 @@ export function serve(core: ResoundServer, { host = "0.0.0.0", port, tls = null,
 
 /** Serves a plain HTTP handler (the metrics port) on a new server; rejects with a ListenError. */
 export function serveHttp(fetch: (request: Request) => Response | Promise<Response>, { host, port }: { host: string; port: number }): Promise<Listener> {
-  const server = createAdaptorServer({ fetch, serverOptions: HTTP_TIMEOUTS });
+  const server = createAdaptorServer({ fetch, serverOptions: HTTP_TIMEOUTS, ...NO_HOST });
   server.setTimeout(IDLE_SOCKET_MS);
   return new Promise<Listener>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => reject(listenError(error)));
@@ -103,7 +110,7 @@ export function serveHttp(fetch: (request: Request) => Response | Promise<Respon
 }
 
 function createHttpServer(core: ResoundServer, tls: TlsMaterial | null) {
-  const listener = withPublishLane(core, getRequestListener((request) => core.fetch(request)));
+  const listener = withPublishLane(core, getRequestListener((request) => core.fetch(request), NO_HOST));
   return tls
     ? createHttpsServer({ ...tlsServerOptions(tls), ...HTTP_TIMEOUTS }, listener)
     : createNodeHttpServer(HTTP_TIMEOUTS, listener);

@@ -10,7 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { serverSdk, writeConfig } from "../support/e2e-server.ts";
+import { signQuery } from "../../src/http/verify-signature.ts";
 import { APP_A } from "../support/fixtures.ts";
+import { rawConnection } from "../support/raw-http.ts";
 import { eventually, type RedisServer, startRedis } from "../support/redis-server.ts";
 import { freePort, restartCommand, type RunningServer, RUNTIMES, runCommand, runToExit, startServer, tempDir } from "../support/spawn.ts";
 import { connect, type RawClient } from "../support/ws-client.ts";
@@ -174,6 +176,33 @@ for (const runtime of RUNTIMES) {
     it("refuses other paths and methods on the metrics port", async () => {
       assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/`)).status, 404);
       assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { method: "POST" })).status, 405);
+    });
+
+    it("answers HTTP/1.0 requests without a Host header (HAProxy's httpchk, monitoring scripts): /up, /metrics, the API", async () => {
+      const http10 = async (port: number, request: string) => {
+        const connection = await rawConnection(port, request);
+        await connection.closedWithin(5_000); // HTTP/1.0 without keep-alive: the answer ends with the connection
+        const [head = "", body = ""] = connection.received().split("\r\n\r\n");
+        return { status: Number(head.split(" ")[1]), body };
+      };
+      const up = await http10(server.port, "GET /up HTTP/1.0\r\n\r\n");
+      assert.deepEqual([up.status, JSON.parse(up.body)], [200, { health: "OK" }]);
+      const metrics = await http10(metricsPort, "GET /metrics HTTP/1.0\r\n\r\n");
+      assert.equal(metrics.status, 200);
+      assert.match(metrics.body, /^resound_connections\{app_id="/m);
+      const client = await subscribedClient(server.port, "health");
+      const path = `/apps/${APP_A.id}/events`;
+      const body = JSON.stringify({ name: "checked", channel: "health", data: "{}" });
+      const published = await http10(server.port,
+        `POST ${path}?${signQuery(APP_A, "POST", path, body, Date.now())} HTTP/1.0\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${body.length}\r\n\r\n${body}`);
+      assert.deepEqual([published.status, published.body], [200, "{}"]);
+      const event = await client.next();
+      assert.deepEqual([event.event, event.channel, event.data], ["checked", "health", {}]);
+      const channelsPath = `/apps/${APP_A.id}/channels`;
+      const listed = await http10(server.port, `GET ${channelsPath}?${signQuery(APP_A, "GET", channelsPath, "", Date.now())} HTTP/1.0\r\n\r\n`);
+      assert.deepEqual([listed.status, JSON.parse(listed.body)], [200, { channels: { health: {} } }]);
+      await client.close();
     });
   });
 }
