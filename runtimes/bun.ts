@@ -126,7 +126,8 @@ export function serveHttp(fetch: (request: Request) => Response | Promise<Respon
  * Node's and Deno's servers give it. Bun itself refuses an HTTP/1.1 request without Host.
  */
 function withAbsoluteUrl(request: Request): Request {
-  return request.url.charCodeAt(0) === SLASH ? new Request(new URL(request.url, "http://localhost"), request) : request;
+  // Joined, not resolved: a target like "//other/up" stays that path instead of naming a host.
+  return request.url.charCodeAt(0) === SLASH ? new Request(`http://localhost${request.url}`, request) : request;
 }
 
 const SLASH = 0x2f;
