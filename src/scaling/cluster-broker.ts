@@ -18,6 +18,7 @@ import { emptyRecord } from "../support/keyed-record.ts";
 import { decodeEnvelope, encodeEnvelope, type Envelope, type Outgoing, type Snapshot } from "./envelope.ts";
 import type { PubSub } from "./pubsub.ts";
 import { Replicas } from "./replicas.ts";
+import { EchoWatch } from "./echo-watch.ts";
 
 export interface ClusterOptions {
   /** The pub/sub channel all nodes of the cluster share (REVERB_SCALING_CHANNEL). */
@@ -31,6 +32,11 @@ export interface ClusterOptions {
   readonly expiryMs?: number;
   /** The longest a query waits for other nodes' counts before answering with what it has. */
   readonly gatherTimeoutMs?: number;
+  /**
+   * How late this node's own heartbeat (or its own timer) may be before the link counts as stalled: messages are then
+   * neither sent nor taken to or from other nodes, and nobody is expired, until the heartbeats come back.
+   */
+  readonly lateMs?: number;
   /** Called when `resound restart` asks every node of the cluster to stop gracefully. */
   readonly onRestart?: () => void;
 }
@@ -41,7 +47,15 @@ export function newNodeId(): string {
   return [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-export const CLUSTER_DEFAULTS = { heartbeatMs: 1000, expiryMs: 5000, gatherTimeoutMs: 2000 } as const;
+export const CLUSTER_DEFAULTS = { heartbeatMs: 1000, expiryMs: 5000, gatherTimeoutMs: 2000, lateMs: 2000 } as const;
+
+/** How often a stalled link is asked to re-establish its subscription again, while it stays stalled. */
+const RENEW_EVERY_MS = 5000;
+
+/** What may still be sent while the link is stalled: whatever is sent then arrives late, if ever. */
+const SENT_WHILE_STALLED = new Set<Outgoing["type"]>(["heartbeat", "bye"]);
+/** What is still taken from others while stalled: it cannot be stale in a harmful way. */
+const TAKEN_WHILE_STALLED = new Set<Envelope["type"]>(["bye", "restart"]);
 
 interface Gathering {
   readonly waiting: Set<string>;
@@ -67,6 +81,8 @@ export class ClusterBroker implements Broker, ClusterPort {
   private readonly reportedCounts = new Map<string, number>();
   private readonly gatherings = new Map<string, Gathering>();
   private readonly stopHeartbeat: StopTimer;
+  private readonly echo: EchoWatch;
+  private renewedAt = -Infinity;
   private queries = 0;
   private leaving = false;
   private lastMalformedLog = -Infinity;
@@ -76,6 +92,7 @@ export class ClusterBroker implements Broker, ClusterPort {
     this.pubsub = pubsub;
     this.options = { ...CLUSTER_DEFAULTS, ...options };
     this.nodeId = options.nodeId;
+    this.echo = new EchoWatch(this.options.heartbeatMs, this.options.lateMs);
     this.replicas = new Replicas({
       memberAppeared: (appId, channel, member) => {
         const app = hub.apps.findById(appId);
@@ -239,12 +256,17 @@ export class ClusterBroker implements Broker, ClusterPort {
     const decoded = decodeEnvelope(text);
     if (!decoded.ok) return this.malformed(decoded.problem);
     const message = decoded.message;
-    if (message.node === this.nodeId) return;
     const now = this.options.clock.now();
+    if (message.node === this.nodeId) {
+      if (message.type === "heartbeat" && message.sent !== undefined) this.echoed(message.sent, now);
+      return;
+    }
     // Any message proves a known peer alive; only accepted state-bearing messages make a node a peer (and a
     // node whose replies gathers wait for), so junk on the channel cannot slow queries down.
     const known = this.replicas.nodes.get(message.node);
     if (known) known.lastSeen = now;
+    // Stalled: this may be a backlog the broker releases late; the resynchronisation afterwards stands in for it.
+    if (this.echo.stalled && !TAKEN_WHILE_STALLED.has(message.type)) return;
     if ("to" in message && message.to !== this.nodeId) return;
     if ("app" in message && !this.hub.apps.findById(message.app)) {
       return this.malformed(`unknown app id ${message.app} (are all nodes configured alike?)`);
@@ -302,6 +324,7 @@ export class ClusterBroker implements Broker, ClusterPort {
   }
 
   private send(message: Outgoing): void {
+    if (this.echo.stalled && !SENT_WHILE_STALLED.has(message.type)) return; // it would be delivered late, if at all
     this.pubsub.publish(this.options.channel, encodeEnvelope(this.nodeId, message));
   }
 
@@ -316,11 +339,16 @@ export class ClusterBroker implements Broker, ClusterPort {
   // --- liveness and resynchronisation ---
 
   private beat(): void {
-    if (!this.pubsub.connected) return; // peers cannot be heard either; expiring them now would be wrong
-    const counts = this.changedCounts();
-    const stats = this.statsProvider?.();
-    this.send({ type: "heartbeat", digest: this.digest.value, ...(counts && { counts }), ...(stats && { stats }) });
     const now = this.options.clock.now();
+    const stall = this.echo.tick(now);
+    if (stall) this.stalled(stall, now);
+    if (!this.pubsub.connected) return; // peers cannot be heard either; expiring them now would be wrong
+    this.heartbeat(now);
+    if (this.echo.stalled) {
+      // Keep asking for a fresh subscription while nothing comes back (a failover may still have been in progress).
+      if (now - this.renewedAt >= RENEW_EVERY_MS) this.renew(now);
+      return; // this node is the one not hearing: its silence says nothing about the others
+    }
     for (const node of [...this.replicas.nodes.values()]) {
       if (now - node.lastSeen > this.options.expiryMs) {
         this.options.logger.warn(`Cluster node ${node.id} has been silent for ${this.options.expiryMs / 1000} s; dropping its channels and members`);
@@ -330,21 +358,63 @@ export class ClusterBroker implements Broker, ClusterPort {
     }
   }
 
+  private heartbeat(now: number): void {
+    const counts = this.changedCounts();
+    const stats = this.statsProvider?.();
+    this.send({ type: "heartbeat", digest: this.digest.value, sent: now, ...(counts && { counts }), ...(stats && { stats }) });
+    this.echo.sent(now);
+  }
+
+  /** The link just stalled: say so once, and for a silent broker ask for a fresh subscription. */
+  private stalled(why: "paused" | "silent", now: number): void {
+    const { logger, lateMs } = this.options;
+    if (why === "paused") {
+      logger.warn(`This node's timers ran over ${lateMs / 1000} s late (the process was paused or starved); dropping the cluster messages queued for it meanwhile and resynchronising`);
+      return;
+    }
+    logger.warn(`No message has come back over ${this.pubsub.target} for ${lateMs / 1000} s although the connection is open; serving local clients only, with no messages to or from other nodes, until it answers again`);
+    this.renew(now);
+  }
+
+  private renew(now: number): void {
+    this.renewedAt = now;
+    this.pubsub.renew?.();
+  }
+
+  /** This node's own heartbeat came back. */
+  private echoed(sent: number, now: number): void {
+    const outcome = this.echo.echoed(sent, now);
+    if (outcome === "probe") return this.heartbeat(now);
+    if (outcome !== "recovered") return;
+    this.options.logger.info(`Messages flow again over ${this.pubsub.target}; resynchronising with the other nodes`);
+    this.resynchronise(now);
+  }
+
+  /** Heard again after a gap: nobody is blamed for the gap, and every peer sends its state afresh. */
+  private resynchronise(now: number): void {
+    for (const node of this.replicas.nodes.values()) node.lastSeen = now;
+    this.send({ type: "hello" });
+  }
+
   private statusChanged(connected: boolean): void {
     const { logger } = this.options;
+    this.echo.reset();
     if (!connected) {
       logger.warn(`Lost the connection to ${this.pubsub.target}; serving local clients only while reconnecting`);
       return;
     }
     logger.info(`Reconnected to ${this.pubsub.target}; resynchronising with the other nodes`);
-    const now = this.options.clock.now();
-    for (const node of this.replicas.nodes.values()) node.lastSeen = now;
-    this.send({ type: "hello" });
+    this.resynchronise(this.options.clock.now());
   }
 
   clusterStatus(): ClusterStatus {
     const peers = [...this.replicas.nodes.values()].map((node) => ({ id: node.id, stats: node.stats }));
-    return { connected: this.pubsub.connected, nodes: peers.length + 1, nodeId: this.nodeId, peers };
+    return { connected: this.flowing, nodes: peers.length + 1, nodeId: this.nodeId, peers };
+  }
+
+  /** Messages make the round trip: connected, and this node's own heartbeats come back on time. */
+  private get flowing(): boolean {
+    return this.pubsub.connected && !this.echo.stalled;
   }
 
   /** Set by a dashboard: this node's load, sent with every heartbeat for the other nodes' dashboards. */
@@ -431,7 +501,7 @@ export class ClusterBroker implements Broker, ClusterPort {
     const local = this.localCounts(app, channels);
     const result = { connections: local.connections, subscriptions: new Map(Object.entries(local.subscriptions)) };
     const peers = [...this.replicas.nodes.keys()];
-    if (!this.pubsub.connected || peers.length === 0) return Promise.resolve(result);
+    if (!this.flowing || peers.length === 0) return Promise.resolve(result);
     const id = `${this.nodeId}-${++this.queries}`;
     return new Promise((resolve) => {
       const stop = this.options.clock.after(this.options.gatherTimeoutMs, () => done());

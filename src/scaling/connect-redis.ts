@@ -17,6 +17,11 @@ interface Clients {
   readonly publisher: Redis | Cluster;
   readonly subscriber: Redis | Cluster;
   readonly sharded: boolean;
+  /**
+   * A Cluster's subscriber made afresh (new topology, new connections, subscribed), for when its messages stopped:
+   * ioredis 6's sharded subscriber can keep retrying a dead master and never follow the replica promoted in its place.
+   */
+  readonly renewSubscriber?: () => Promise<Cluster>;
 }
 
 /**
@@ -31,9 +36,10 @@ export async function connectRedis(settings: RedisSettings, channel: string, ca:
   let lastError: Error | undefined; // ioredis reports "Connection is closed." where the cause was ECONNREFUSED
   const remember = (error: Error) => void (lastError = error);
   const created: Array<Redis | Cluster> = [];
+  let started = false;
   const track = <T extends Redis | Cluster>(client: T): T => {
     client.on("error", remember); // errors surface as status changes; ioredis would print unhandled ones
-    created.push(client);
+    if (!started) created.push(client); // only startup's clients are cleaned up here; later ones by their owner
     return client;
   };
   let clients: Clients;
@@ -48,10 +54,21 @@ export async function connectRedis(settings: RedisSettings, channel: string, ca:
     const version = await withTimeout(publisher.info("server"), timeoutMs).then(redisVersion);
     // Sharded pub/sub keeps each message on the shard that owns the channel instead of every node of the cluster.
     const sharded = shape.kind === "cluster" && Number(version.split(".")[0]) >= 7;
-    const subscriber = rest.subscriber ?? await connectCluster(context, sharded);
-    await withTimeout(sharded ? (subscriber as Cluster).ssubscribe(channel) : subscriber.subscribe(channel), timeoutMs);
-    clients = { publisher, subscriber, sharded };
+    const subscribed = async (subscriber: Redis | Cluster) => {
+      await withTimeout(sharded ? (subscriber as Cluster).ssubscribe(channel) : subscriber.subscribe(channel), timeoutMs);
+      return subscriber;
+    };
+    const subscriber = await subscribed(rest.subscriber ?? await connectCluster(context, sharded));
+    const renewSubscriber = async () => {
+      const fresh = await connectCluster(context, sharded);
+      return subscribed(fresh).catch((error: unknown) => {
+        fresh.disconnect();
+        throw error;
+      }) as Promise<Cluster>;
+    };
+    clients = { publisher, subscriber, sharded, ...(shape.kind === "cluster" && { renewSubscriber }) };
     backoff.connected = true;
+    started = true;
     details = `Redis ${version}${shape.kind === "cluster" ? `, ${sharded ? "sharded pub/sub (SPUBLISH/SSUBSCRIBE)" : "classic pub/sub (Redis before 7 has no sharded channels)"}` : ""}${shape.kind === "sentinel" ? `, master at ${masterAddress(publisher as Redis)}` : ""}`;
   } catch (error) {
     for (const client of created) client.disconnect();
@@ -132,7 +149,10 @@ async function connectCluster({ settings, tls, timeoutMs, track, backoff }: Cont
     shardedSubscribers: sharded,
   };
   const cluster = track(new Cluster(settings.cluster!.map(({ host, port }) => ({ host, port })), options));
-  await withTimeout(cluster.connect(), timeoutMs);
+  await withTimeout(cluster.connect(), timeoutMs).catch((error: unknown) => {
+    cluster.disconnect(); // it would otherwise keep retrying in the background
+    throw error;
+  });
   return cluster;
 }
 
@@ -148,24 +168,31 @@ function masterAddress(client: Redis): string {
 }
 
 /** The PubSub over connected clients. */
-function redisPubSub({ publisher, subscriber, sharded }: Clients, target: string, topic: string, details: string): PubSub {
+function redisPubSub({ publisher, subscriber: first, sharded, renewSubscriber }: Clients, target: string, topic: string, details: string): PubSub {
   const ignore = () => {};
   const messageListeners: Array<(message: string) => void> = [];
   const statusListeners: Array<(connected: boolean) => void> = [];
+  let subscriber = first;
   let connected = true;
   let closing = false;
+  let renewing = false;
   const update = () => {
     const now = publisher.status === "ready" && subscriber.status === "ready";
     if (now === connected || closing) return;
     connected = now;
     for (const listener of statusListeners) listener(now);
   };
-  for (const client of [publisher, subscriber]) {
-    for (const event of ["ready", "close", "end", "reconnecting"]) client.on(event, update);
-  }
-  subscriber.on(sharded ? "smessage" : "message", (_channel: string, message: string) => {
+  const STATUS_EVENTS = ["ready", "close", "end", "reconnecting"];
+  for (const event of STATUS_EVENTS) publisher.on(event, update);
+  const messageEvent = sharded ? "smessage" : "message";
+  const onMessage = (_channel: string, message: string) => {
     for (const listener of messageListeners) listener(message);
-  });
+  };
+  const attach = (client: Redis | Cluster) => {
+    for (const event of STATUS_EVENTS) client.on(event, update);
+    client.on(messageEvent, onMessage);
+  };
+  attach(subscriber);
   return {
     target,
     topic,
@@ -179,6 +206,23 @@ function redisPubSub({ publisher, subscriber, sharded }: Clients, target: string
     },
     onMessage: (listener) => void messageListeners.push(listener),
     onStatusChange: (listener) => void statusListeners.push(listener),
+    ...(renewSubscriber && {
+      renew() {
+        if (renewing || closing) return;
+        renewing = true;
+        renewSubscriber().then((fresh) => {
+          if (closing) return fresh.disconnect();
+          // The old one goes before the new one is heard, so no message is delivered twice.
+          const old = subscriber;
+          for (const event of STATUS_EVENTS) old.off(event, update);
+          old.off(messageEvent, onMessage);
+          old.disconnect();
+          subscriber = fresh;
+          attach(fresh);
+          update();
+        }, ignore).finally(() => (renewing = false));
+      },
+    }),
     async close() {
       closing = true;
       await withTimeout(Promise.allSettled([publisher.quit(), subscriber.quit()]), 1000).catch(ignore);

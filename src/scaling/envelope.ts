@@ -44,7 +44,8 @@ export const Envelope = v.variant("type", [
   // First presence subscription without user_id on a channel (present) / last one gone.
   v.object({ ...base, type: v.literal("anonymous"), app: Id, channel: v.string(), present: v.boolean() }),
   // Liveness and anti-entropy.
-  v.object({ ...base, type: v.literal("heartbeat"), digest: v.string(), counts: v.optional(Counts), stats: v.optional(NodeStatsSchema) }),
+  // `sent` is the sender's own clock: only the sender reads it, when its heartbeat comes back (an echo check).
+  v.object({ ...base, type: v.literal("heartbeat"), digest: v.string(), counts: v.optional(Counts), stats: v.optional(NodeStatsSchema), sent: v.optional(v.number()) }),
   v.object({ ...base, type: v.literal("hello") }),
   v.object({ ...base, type: v.literal("bye") }),
   v.object({ ...addressed, type: v.literal("sync") }),

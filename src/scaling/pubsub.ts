@@ -10,6 +10,11 @@ export interface PubSub {
   readonly connected: boolean;
   /** Called with false when the link is lost and true when it is back (after resubscribing). */
   onStatusChange(listener: (connected: boolean) => void): void;
+  /**
+   * This node's own messages stopped coming back although the link looks connected: re-establish the subscription
+   * where the client library cannot be trusted to (optional: a link that always resubscribes by itself needs none).
+   */
+  renew?(): void;
   /** The broker and where it is, for messages, no password: `Redis at redis://10.0.0.1:6379`, `NATS at nats://…`. */
   readonly target: string;
   /** What carries the messages on it: `channel "reverb"`, `sharded channel "reverb"`, `subject "reverb"`. */
