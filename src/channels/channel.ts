@@ -76,17 +76,18 @@ export class Channel<S extends Subscriber = Subscriber> {
       // Every recipient took the frame at once, so none has unsent data; `except` got nothing, so it is unknown.
       if (except === undefined) this.checkedAt = meter.bytes;
     } else if (meter.bytes - this.checkedAt > meter.slack) {
-      this.closeSlowSubscribers();
+      this.checkSubscribers();
     }
     return recipients;
   }
 
-  /** Checks every subscriber's unsent data (closing those over the limit with 4100) and restarts the meter span. */
-  private closeSlowSubscribers(): void {
-    const slow: S[] = [];
-    for (const subscriber of this.subscribers.keys()) if (!subscriber.withinBacklog()) slow.push(subscriber);
+  /** Checks every subscriber's unsent data (those past the limit go to SlowClients) and restarts the meter span. */
+  private checkSubscribers(): void {
+    const behind: S[] = [];
+    for (const subscriber of this.subscribers.keys()) if (!subscriber.withinBacklog()) behind.push(subscriber);
     this.checkedAt = this.meter!.bytes;
-    for (const subscriber of slow) subscriber.overCapacity();
+    // Reported after the scan: a subscriber cut off at once leaves this channel, which must not change under the loop.
+    for (const subscriber of behind) subscriber.checkBacklog();
   }
 
   /**

@@ -1,11 +1,23 @@
 /**
- * @module Slow subscribers: each connection may have at most `max_backlog_bytes` sent but not yet taken by its
- * client; past that it is closed with 4100, so server memory stays bounded and the client knows to resubscribe.
+ * @module Slow subscribers: a connection whose unsent data stays past `max_backlog_bytes` is closed with 4100, so
+ * server memory stays bounded and the client knows to resubscribe.
  */
 
 /**
+ * How long a connection may stay past its limit before it is cut off. Runtimes count as unsent what they have not yet
+ * handed to the kernel: Node holds one event-loop turn's writes while its socket is corked, Deno's writes finish
+ * asynchronously, so a burst counts in full for a moment even to a client that reads at once. Only a backlog that
+ * is still there a moment later means the client is not keeping up.
+ */
+export const BACKLOG_GRACE_MS = 1_000;
+
+/** Past this many times its limit a connection that was already behind is cut at once: the memory bound. */
+export const BACKLOG_HARD_FACTOR = 4;
+
+/**
  * Where a connection is checked. A write a connection makes itself is checked at once: the runtime's count of
- * unsent bytes is O(1) to read (ws `bufferedAmount`, Deno `bufferedAmount`, Bun `getBufferedAmount()`).
+ * unsent bytes is O(1) to read (ws `bufferedAmount`, Deno `bufferedAmount`, Bun `getBufferedAmount()`), and a
+ * connection past its limit goes to SlowClients.
  *
  * Native topic fan-out (Bun) writes to every subscriber in one call and only says whether some subscriber was
  * left with unsent data, not which. Checking every subscriber after each such publish would cost as much as the
@@ -13,9 +25,9 @@
  * a subscriber's unsent data can have grown by at most that many bytes since a moment it was seen under the limit.
  * Each channel keeps the meter value at which all its subscribers were last known in bounds (a scan, a publish
  * every recipient took at once; a joiner is checked by the subscription_succeeded it is sent), and on a publish that
- * reports unsent data it scans its subscribers only once `slack` more bytes were published since then. That bounds
- * any connection's unsent data by about `limit + slack` (plus one frame) at the cost of one check per subscriber
- * every `slack` published bytes, and costs nothing while every client keeps up.
+ * reports unsent data it scans its subscribers only once `slack` more bytes were published since then. A connection
+ * is therefore seen past its limit at most `slack` (plus one frame) late, at the cost of one check per subscriber
+ * every `slack` published bytes, and this costs nothing while every client keeps up.
  */
 export class PublishMeter {
   /** Bytes (UTF-16 units, close enough for a bound) published through native topics by one app's channels so far. */
@@ -28,10 +40,48 @@ export class PublishMeter {
   }
 }
 
-/** What a channel asks of a subscriber when it scans for slow ones. */
+/** What the backlog checks ask of a connection. */
 export interface BacklogSubject {
+  readonly isClosed: boolean;
   /** True when its unsent bytes are within its limit. */
   withinBacklog(): boolean;
+  /** Reads its unsent bytes and reports it to the app's SlowClients when they are past its limit. */
+  checkBacklog(): void;
   /** Closes it with 4100 (its unsent bytes are over the limit). */
   overCapacity(): void;
+}
+
+/**
+ * The connections seen past their limit, each with the time it was first seen so. One that is still past it at a
+ * sweep BACKLOG_GRACE_MS later is cut off; one that is past BACKLOG_HARD_FACTOR × its limit on a later write is cut
+ * off at once. A single large frame (a presence roster, a burst) therefore never cuts a client that reads it, and a
+ * client that stopped reading holds at most BACKLOG_HARD_FACTOR × the limit plus one frame. Costs nothing while every
+ * client keeps up: the map only ever holds connections that are behind.
+ */
+export class SlowClients {
+  private readonly since = new Map<BacklogSubject, number>();
+
+  /** `subject` has `unsent` bytes, past its `limit`, at time `now`. */
+  over(subject: BacklogSubject, unsent: number, limit: number, now: number): void {
+    if (!this.since.has(subject)) this.since.set(subject, now);
+    else if (unsent > BACKLOG_HARD_FACTOR * limit) this.cut(subject);
+  }
+
+  /** Cuts off the connections still past their limit a grace period after they were first seen so; forgets the rest. */
+  sweep(now: number): void {
+    for (const [subject, since] of this.since) {
+      if (subject.isClosed || subject.withinBacklog()) this.since.delete(subject);
+      else if (now - since >= BACKLOG_GRACE_MS) this.cut(subject);
+    }
+  }
+
+  /** How many connections are behind right now. */
+  get size(): number {
+    return this.since.size;
+  }
+
+  private cut(subject: BacklogSubject): void {
+    this.since.delete(subject);
+    subject.overCapacity();
+  }
 }

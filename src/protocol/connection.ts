@@ -169,16 +169,22 @@ export class Connection implements WebSocketSession, Subscriber {
     }
   }
 
-  /** Queues a frame; a client that has stopped reading is closed with 4100 once its unsent data passes the limit. */
+  /** Queues a frame; a client that has stopped reading is closed with 4100 once it stays past its limit (SlowClients). */
   deliver(frame: string): void {
     const socket = this.socket;
     if (this.isClosed || !socket) return;
     socket.send(frame);
-    if (!this.withinBacklog()) this.overCapacity();
+    if (!this.withinBacklog()) this.checkBacklog(); // the rare path stays out of this one, which fan-out inlines
   }
 
   withinBacklog(): boolean {
     return this.socket!.getBufferedAmount() <= (this.state?.app.maxBacklogBytes ?? DEFAULT_APP.maxBacklogBytes);
+  }
+
+  checkBacklog(): void {
+    const unsent = this.socket!.getBufferedAmount();
+    const limit = this.state?.app.maxBacklogBytes ?? DEFAULT_APP.maxBacklogBytes;
+    if (unsent > limit) this.hub.slowClients.over(this, unsent, limit, this.hub.clock.now());
   }
 
   /**

@@ -13,7 +13,7 @@ import { channelKind } from "../channels/channel-kind.ts";
 import { type ClusterPort, SINGLE_NODE } from "./cluster.ts";
 import { channelEvent, memberAdded, memberRemoved } from "./frames.ts";
 import { sweepHeartbeats } from "./heartbeat.ts";
-import { PublishMeter } from "../limits/backlog.ts";
+import { PublishMeter, SlowClients } from "../limits/backlog.ts";
 import { Lifecycle, utf8Length } from "../events/lifecycle.ts";
 import { LogThrottle } from "../support/log-throttle.ts";
 import { Watchlists } from "./watchlists.ts";
@@ -74,6 +74,8 @@ export class Hub {
   readonly watchlists: Watchlists;
   /** Cluster-wide subscription counts, announced once a second. */
   readonly subscriptionCounts: SubscriptionCounts;
+  /** Connections whose unsent data is past their app's max_backlog_bytes, checked again by the sweep. */
+  readonly slowClients = new SlowClients();
 
   constructor(options: HubOptions) {
     this.apps = options.apps;
@@ -92,7 +94,9 @@ export class Hub {
   /** Starts the heartbeat sweep. */
   start(): void {
     this.stopHeartbeat ??= this.clock.every(HEARTBEAT_SWEEP_MS, () => {
-      sweepHeartbeats(this, this.clock.now());
+      const now = this.clock.now();
+      this.slowClients.sweep(now);
+      sweepHeartbeats(this, now);
       this.subscriptionCounts.flush();
     });
   }

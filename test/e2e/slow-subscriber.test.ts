@@ -1,4 +1,7 @@
-/** @module A client that stops reading while thousands of large events flow: cut off with 4100 after a gap-free prefix, server memory bounded. */
+/**
+ * @module A client that stops reading while thousands of large events flow: cut off with 4100 after a gap-free prefix,
+ * server memory bounded; clients that read are never cut off for a burst larger than the limit.
+ */
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -10,6 +13,8 @@ import { connect, type Message, type RawClient } from "../support/ws-client.ts";
 
 /** An app with the default bound on unsent data (max_backlog_bytes, 1 MiB). */
 const APP: AppEntry = { app_id: "800001", key: "backlog-key", secret: "backlog-secret" };
+/** An app with a small bound (64 KB), for bursts larger than it. */
+const SMALL: AppEntry = { app_id: "800002", key: "small-backlog-key", secret: "small-backlog-secret", max_backlog_bytes: 65_536 };
 const EVENTS = 6_000;
 const PAYLOAD = "x".repeat(9_000);
 const BATCH = 10;
@@ -59,19 +64,30 @@ for (const runtime of RUNTIMES) {
     let sdk: Pusher;
     const ws = (path = "") => `ws://127.0.0.1:${server.port}/app/${APP.key}${path}`;
     before(async () => {
-      server = await startServer(runtime, { args: ["--config", writeConfig([APP], { max_request_size: 200_000 })] });
+      server = await startServer(runtime, { args: ["--config", writeConfig([APP, SMALL], { max_request_size: 200_000 })] });
       sdk = serverSdk(server.port, { appId: APP.app_id, key: APP.key, secret: APP.secret });
     });
     after(async () => {
       await server?.stop();
     });
 
-    const subscribed = async (channel: string): Promise<RawClient> => {
-      const client = await connect(ws());
-      assert.equal((await client.next()).event, "pusher:connection_established");
-      client.send({ event: "pusher:subscribe", data: { channel } });
+    const subscribed = async (channel: string, app = APP): Promise<RawClient> => {
+      const client = await connect(`ws://127.0.0.1:${server.port}/app/${app.key}`);
+      const established = await client.next();
+      assert.equal(established.event, "pusher:connection_established");
+      const socketId = (established.data as { socket_id: string }).socket_id;
+      const auth = channel.startsWith("private-")
+        ? serverSdk(server.port, { appId: app.app_id, key: app.key, secret: app.secret }).authorizeChannel(socketId, channel).auth
+        : undefined;
+      client.send({ event: "pusher:subscribe", data: { channel, auth } });
       assert.equal((await client.next()).event, "pusher_internal:subscription_succeeded");
       return client;
+    };
+
+    /** The app's connection count, cluster-wide, from the HTTP API. */
+    const connections = async (): Promise<number> => {
+      const response = await sdk.get({ path: "/connections" });
+      return ((await response.json()) as { connections: number }).connections;
     };
 
     it("cuts off a client that stopped reading with 4100 after a gap-free prefix; readers get every event; memory stays bounded", async (t) => {
@@ -84,7 +100,24 @@ for (const runtime of RUNTIMES) {
       const rssBefore = serverRssKb(server);
 
       const reading = takeLoad(reader, EVENTS, 30_000);
-      await publishAll(sdk, channel, EVENTS);
+      const publishing = publishAll(sdk, channel, EVENTS);
+      // Cut off once it stays past the limit for a second or passes 4× it: the app is down to its one reader.
+      const deadline = Date.now() + 20_000;
+      while ((await connections()) !== 1) {
+        assert.ok(Date.now() < deadline, "the stalled client was never cut off");
+        await new Promise((done) => setTimeout(done, 20));
+      }
+      // It reads again at once: Bun drops a cut-off client's TCP connection within a few seconds.
+      slow.socket.resume();
+      const got: Message[] = [];
+      for (;;) {
+        try {
+          got.push(await slow.next(5_000));
+        } catch {
+          break; // closed, and everything before the close was taken
+        }
+      }
+      await publishing;
       const readerSeqs = await reading;
       const rssAfter = serverRssKb(server);
 
@@ -96,16 +129,7 @@ for (const runtime of RUNTIMES) {
       const published = (EVENTS * PAYLOAD.length) / 1024;
       assert.ok(rssAfter - rssBefore < published / 4, `server RSS grew by ${rssAfter - rssBefore} KB for ${published} KB published`);
 
-      // The stalled client reads at last: a prefix of what the reader saw, in the same order, then 4100.
-      slow.socket.resume();
-      const got: Message[] = [];
-      for (;;) {
-        try {
-          got.push(await slow.next(5_000));
-        } catch {
-          break; // closed, and everything before the close was taken
-        }
-      }
+      // What the stalled client got: a prefix of what the reader saw, in the same order, then 4100.
       const closed = await slow.closed;
       assert.deepEqual(closed, { code: 4100, reason: "Over capacity" });
       const last = got.at(-1);
@@ -117,6 +141,29 @@ for (const runtime of RUNTIMES) {
       t.diagnostic(`RSS +${rssAfter - rssBefore} KB while ${published} KB went to the stalled client; it got ${slowSeqs.length} events before 4100`);
 
       await reader.close();
+    });
+
+    it("never cuts off members that read a burst of client events larger than the limit (3× its 64 KB)", async () => {
+      const channel = "private-burst";
+      const readers = [await subscribed(channel, SMALL), await subscribed(channel, SMALL), await subscribed(channel, SMALL)];
+      const sender = await subscribed(channel, SMALL);
+      const pad = "k".repeat(9_000);
+      const BURST = 22; // about 200 KB to each reader, sent in one go
+      for (let i = 0; i < BURST; i++) sender.send({ event: "client-burst", channel, data: { i, pad } });
+      for (const reader of readers) {
+        const seqs: number[] = [];
+        while (seqs.length < BURST) {
+          const message = await reader.next(5_000);
+          assert.equal(message.event, "client-burst", `got ${message.raw.slice(0, 120)}`);
+          seqs.push((message.data as { i: number }).i);
+        }
+        assert.deepEqual(seqs, Array.from({ length: BURST }, (_, i) => i));
+      }
+      // Past the grace period (and a sweep) every reader is still there and still gets events.
+      await new Promise((done) => setTimeout(done, 2_500));
+      sender.send({ event: "client-burst", channel, data: { i: BURST, pad: "" } });
+      for (const reader of readers) assert.deepEqual((await reader.next(5_000)).data, { i: BURST, pad: "" });
+      for (const client of [...readers, sender]) await client.close();
     });
 
     it("keeps serving: /up, and a new subscriber gets new events", async () => {

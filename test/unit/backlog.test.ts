@@ -1,13 +1,15 @@
-/** @module Slow subscribers: unsent bytes per connection bounded by max_backlog_bytes, 4100 past it, for looped and native topic fan-out. */
+/** @module Slow subscribers: a connection that stays past max_backlog_bytes, or passes 4× it, is cut with 4100, for looped and native topic fan-out. */
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { App } from "../../src/apps/app.ts";
+import { BACKLOG_GRACE_MS, BACKLOG_HARD_FACTOR } from "../../src/limits/backlog.ts";
 import { createTestCore, FakeTopics, type TestClient } from "../support/harness.ts";
 import { APP_A } from "../support/fixtures.ts";
 
 const OVER_CAPACITY = JSON.stringify({ event: "pusher:error", data: JSON.stringify({ code: 4100, message: "Over capacity" }) });
 const LIMIT = 10_000;
+const HARD = BACKLOG_HARD_FACTOR * LIMIT;
 const SMALL: App = { ...APP_A, maxBacklogBytes: LIMIT };
 
 /** An event whose frame is about `size` characters, carrying its sequence number. */
@@ -54,13 +56,67 @@ for (const mode of ["per-write check (Node, Deno)", "native topics (Bun)"] as co
       assert.equal(got.at(-1), OVER_CAPACITY);
       const seqs = got.slice(0, -1).map(sequenceOf);
       assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i), "a prefix with no gap");
-      assert.ok(seqs.length >= LIMIT / 1_000 && seqs.length < 200, `cut after ${seqs.length} events`);
+      // Past the limit it was watched; it was cut once it passed the hard bound (4× the limit), with no sweep yet.
+      assert.ok(seqs.length >= HARD / 1_100 && seqs.length < 200, `cut after ${seqs.length} events`);
       assert.deepEqual(slow.socket.closedWith, { code: 4100, reason: "Over capacity" });
       assert.deepEqual(cutOff, [slow.socketId]);
       // Gone from the hub and the channel: nothing more is queued for it.
       assert.equal(slow.connection.isClosed, true);
       assert.equal(core.hub.state(SMALL).channels.find("news")?.subscribers.has(slow.connection), false);
       assert.equal(core.hub.state(SMALL).connections.has(slow.socketId), false);
+    });
+
+    it("cuts off a client that stays past the limit for the grace period, even well under the hard bound", () => {
+      const { core, clock, join, publish } = setup(topics());
+      const reader = join();
+      const slow = join();
+      slow.socket.stalled = true;
+      let seq = 0;
+      while (slow.socket.unsent <= LIMIT + 2_000) publish(seq++); // past the limit, far under 4×
+      const watchedAt = clock.now();
+      assert.equal(slow.socket.closedWith, undefined, "not cut at once");
+      assert.equal(core.hub.slowClients.size, 1);
+      clock.advance(BACKLOG_GRACE_MS - 1);
+      // A sweep may have run already, but not one a full grace period after it was first seen behind.
+      if (clock.now() - watchedAt < BACKLOG_GRACE_MS) assert.equal(slow.socket.closedWith, undefined);
+      clock.advance(1_000); // the next sweep
+      assert.deepEqual(slow.socket.closedWith, { code: 4100, reason: "Over capacity" });
+      const got = slow.takeRaw();
+      assert.equal(got.at(-1), OVER_CAPACITY);
+      assert.deepEqual(got.slice(0, -1).map(sequenceOf), Array.from({ length: seq }, (_, i) => i), "every event sent before the cut, no gap");
+      assert.equal(core.hub.slowClients.size, 0);
+      assert.equal(reader.socket.closedWith, undefined);
+    });
+
+    it("keeps a client that takes a burst larger than the limit and reads it within the grace period", () => {
+      const { core, clock, join, publish } = setup(topics());
+      const burst = join();
+      burst.socket.stalled = true; // what the runtime has not handed to the kernel yet counts as unsent
+      for (let seq = 0; seq < 3 * (LIMIT / 1_000); seq++) publish(seq); // 3× the limit in one turn
+      assert.equal(burst.socket.closedWith, undefined);
+      burst.socket.stalled = false;
+      burst.socket.drain(); // the runtime flushed it and the client read it
+      clock.advance(2 * BACKLOG_GRACE_MS);
+      assert.equal(burst.socket.closedWith, undefined);
+      assert.equal(core.hub.slowClients.size, 0, "forgotten once caught up");
+      // A later backlog starts a new grace period.
+      burst.socket.stalled = true;
+      for (let seq = 0; seq < 2 * (LIMIT / 1_000); seq++) publish(seq);
+      assert.equal(burst.socket.closedWith, undefined);
+      clock.advance(2 * BACKLOG_GRACE_MS);
+      assert.deepEqual(burst.socket.closedWith as unknown, { code: 4100, reason: "Over capacity" });
+    });
+
+    it("never cuts a client for one frame larger than the hard bound (a big presence roster), if it reads it", () => {
+      const { clock, join, publish } = setup(topics());
+      const client = join();
+      client.socket.stalled = true;
+      publish(0, 5 * LIMIT);
+      assert.equal(client.socket.closedWith, undefined);
+      client.socket.drain();
+      clock.advance(2 * BACKLOG_GRACE_MS);
+      assert.equal(client.socket.closedWith, undefined);
+      assert.equal(client.takeRaw().length, 1);
     });
 
     it("keeps a client that is behind but within the limit, and one that catches up", () => {
@@ -95,10 +151,11 @@ for (const mode of ["per-write check (Node, Deno)", "native topics (Bun)"] as co
         const client = clients[random(clients.length)]!;
         if (choice === 0) client.subscribe(channels[random(3)]!);
         else if (choice === 1) client.socket.drain();
+        else if (choice === 2) env.clock.advance(300); // sweeps now and then
         else env.core.hub.publish(env.app, { name: "big", data: "y".repeat(random(3_000)), channels: [channels[random(3)]!] });
         for (const c of clients) {
           if (c.connection.isClosed) continue;
-          assert.ok(c.socket.unsent <= LIMIT + LIMIT / 4 + maxFrame, `step ${step}: ${c.socket.unsent} unsent`);
+          assert.ok(c.socket.unsent <= HARD + LIMIT / 4 + maxFrame, `step ${step}: ${c.socket.unsent} unsent`);
         }
       }
       assert.ok(clients.some((c) => c.socket.closedWith?.code === 4100), "some stalled client was cut off");
@@ -119,7 +176,7 @@ describe("slow subscribers, native topics: joining a channel", () => {
     slow.socket.stalled = true;
     const send = (channel: string, size: number) => core.hub.publish(app, { name: "e", data: "x".repeat(size), channels: [channel] });
     // On "a" the slow client passes the limit between two scans (scans every quarter of the limit)...
-    while (slow.socket.unsent <= LIMIT) send("a", 950);
+    while (slow.socket.unsent <= HARD) send("a", 950);
     assert.equal(slow.socket.closedWith, undefined, "not scanned yet");
     // ...then joins "b", whose last scan is more recent than the slow client's last check.
     send("b", 10);
@@ -127,7 +184,7 @@ describe("slow subscribers, native topics: joining a channel", () => {
     send("b", 2_300);
     const largestFrame = Math.max(...slow.socket.sent.map((frame) => frame.length));
     assert.deepEqual(slow.socket.closedWith, { code: 4100, reason: "Over capacity" });
-    assert.ok(slow.socket.unsent <= LIMIT + LIMIT / 4 + largestFrame, `${slow.socket.unsent} unsent`);
+    assert.ok(slow.socket.unsent <= HARD + LIMIT / 4 + largestFrame, `${slow.socket.unsent} unsent`);
   });
 });
 
@@ -177,6 +234,7 @@ describe("slow subscribers, presence", () => {
     for (let seq = 0; seq < 20; seq++) {
       env.core.hub.publish(app, { ...event(seq), channels: ["presence-room"] });
     }
+    env.clock.advance(2 * BACKLOG_GRACE_MS);
     assert.equal(bob.socket.closedWith?.code, 4100);
     const removed = alice.take().filter((f) => f.event === "pusher_internal:member_removed");
     assert.deepEqual(removed.map((f) => f.data), [{ user_id: "bob" }]);
