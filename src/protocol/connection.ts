@@ -97,6 +97,8 @@ export class Connection implements WebSocketSession, Subscriber {
     const origin = this.origin;
     this.origin = null;
     if (!state) return this.fail("appNotFound");
+    // Deno.serve keeps accepting while shutdown waits for closing handshakes; such late clients must go elsewhere too.
+    if (this.hub.shuttingDown) return this.fail("shuttingDown");
     const app = state.app;
     if (app.maxConnections !== null && state.connections.size >= app.maxConnections) return this.fail("overQuota");
     if (!isOriginAllowed(app.allowedOrigins, origin)) return this.fail("originNotAllowed");

@@ -248,8 +248,12 @@ export class Hub {
     return terminated;
   }
 
+  /** Set by shutdown: connections that open from then on are told to reconnect elsewhere (4200) at once. */
+  shuttingDown = false;
+
   /** Tells every client to reconnect elsewhere (4200) and closes it; stops the heartbeat. */
   shutdown(): void {
+    this.shuttingDown = true;
     this.stopHeartbeat?.();
     this.stopHeartbeat = undefined;
     for (const state of this.states.values()) {

@@ -2,7 +2,8 @@
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { randomBytes } from "node:crypto";
+import { connect as tcpConnect, createServer } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { serverSdk, writeConfig } from "../support/e2e-server.ts";
@@ -191,6 +192,40 @@ for (const runtime of RUNTIMES) {
         assert.doesNotMatch(afterBanner, /Error|at \S+ \(/, "nothing went wrong while shutting down");
       } finally {
         await Promise.all([idle.close(), subscribed.close()]);
+        await server.stop("SIGKILL");
+      }
+    });
+
+    it("tells a client that connects while shutdown waits for closing handshakes to reconnect elsewhere (4200)", async () => {
+      const server = await startServer(runtime, { args: ["--config", writeConfig()] });
+      const port = server.port;
+      // A client that upgrades and then never reads or answers the close: shutdown waits for it a while.
+      const mute = tcpConnect(port, "127.0.0.1");
+      mute.on("error", () => {});
+      await new Promise((done) => mute.once("connect", done));
+      mute.write(`GET /app/reverb-key HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      const early = await connect(`ws://127.0.0.1:${port}/app/reverb-key`);
+      try {
+        assert.match((await early.next()).raw, ESTABLISHED);
+        mute.pause();
+        const exited = server.stop("SIGTERM");
+        assert.equal((await early.next(5000)).raw, SHUTTING_DOWN);
+        // pusher-js reconnects at once. Node and Bun have stopped listening by now; Deno.serve still accepts.
+        let late;
+        try {
+          late = await connect(`ws://127.0.0.1:${port}/app/reverb-key`);
+        } catch {
+          late = undefined; // refused: the client tries again elsewhere
+        }
+        if (late) {
+          assert.equal((await late.next(5000)).raw, SHUTTING_DOWN, "never connection_established while shutting down");
+          assert.equal((await late.closed).code, 4200);
+        }
+        await exited;
+      } finally {
+        mute.destroy();
+        await early.close();
         await server.stop("SIGKILL");
       }
     });

@@ -45,6 +45,17 @@ describe("shutdown", () => {
     assert.equal(c.socket.pings, 0);
   });
 
+  it("tells a connection that opens after shutdown began to reconnect elsewhere (4200), without registering it", () => {
+    const { core, connect } = createTestCore();
+    core.hub.shutdown();
+    const late = connect(APP_A);
+    assert.deepEqual(late.takeRaw(), [SHUTTING_DOWN]);
+    assert.equal(late.socket.closedWith?.code, 4200);
+    assert.equal(core.hub.state(APP_A).connections.size, 0);
+    const unknown = connect("no-such-key");
+    assert.equal(unknown.socket.closedWith?.code, 4001, "an unknown key is still told so");
+  });
+
   it("leaves already rejected connections alone", () => {
     const { core, connect } = createTestCore();
     const rejected = connect(APP_C);
