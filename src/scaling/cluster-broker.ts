@@ -92,7 +92,7 @@ export class ClusterBroker implements Broker, ClusterPort {
     this.pubsub = pubsub;
     this.options = { ...CLUSTER_DEFAULTS, ...options };
     this.nodeId = options.nodeId;
-    this.echo = new EchoWatch(this.options.heartbeatMs, this.options.lateMs);
+    this.echo = new EchoWatch(this.options.heartbeatMs, this.options.lateMs, options.clock.now());
     this.replicas = new Replicas({
       memberAppeared: (appId, channel, member) => {
         const app = hub.apps.findById(appId);

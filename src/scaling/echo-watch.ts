@@ -14,15 +14,16 @@ export class EchoWatch {
   private readonly lateMs: number;
   /** Send times of this node's heartbeats that have not come back yet, oldest first. */
   private readonly pending: number[] = [];
-  private lastTick: number | undefined;
+  private lastTick: number;
   /** Heartbeats sent at or after this time prove the backlog is through; Infinity until the broker answers at all. */
   private confirmAfter = Infinity;
   stalled = false;
 
-  /** `lateMs`: how late a heartbeat (or this node's own timer) may be before the link counts as stalled. */
-  constructor(heartbeatMs: number, lateMs: number) {
+  /** `lateMs`: how late a heartbeat (or this node's own timer) may be before the link counts as stalled; `now`: the start. */
+  constructor(heartbeatMs: number, lateMs: number, now: number) {
     this.heartbeatMs = heartbeatMs;
     this.lateMs = lateMs;
+    this.lastTick = now;
   }
 
   /**
@@ -31,7 +32,7 @@ export class EchoWatch {
    * heartbeat has not come back within lateMs.
    */
   tick(now: number): "paused" | "silent" | undefined {
-    const late = this.lastTick === undefined ? 0 : now - this.lastTick - this.heartbeatMs;
+    const late = now - this.lastTick - this.heartbeatMs;
     this.lastTick = now;
     if (late > this.lateMs) {
       // What is queued for this node was sent while it slept; a heartbeat sent from now on comes back behind it.
@@ -42,7 +43,7 @@ export class EchoWatch {
       return "paused";
     }
     const oldest = this.pending[0];
-    if (this.stalled || oldest === undefined || now - oldest <= this.lateMs) return undefined;
+    if (this.stalled || oldest === undefined || now - oldest < this.lateMs) return undefined;
     this.stalled = true;
     this.confirmAfter = Infinity;
     return "silent";

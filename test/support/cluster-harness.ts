@@ -26,7 +26,8 @@ export function createCluster(count: number, apps: App[] = FIXTURE_APPS, extra: 
   const clock = new FakeClock();
   let next = 1;
   const nodes: TestNode[] = [];
-  const add = (id: string): TestNode => {
+  /** `nodeClock`: a clock of the node's own, to pause one process (FakeClock.jump) while the others run on. */
+  const add = (id: string, nodeClock: FakeClock = clock): TestNode => {
     const link = bus.link();
     const log: string[] = [];
     const logger: Logger = {
@@ -39,11 +40,11 @@ export function createCluster(count: number, apps: App[] = FIXTURE_APPS, extra: 
     let broker: ClusterBroker | undefined;
     const core = createServer({
       apps,
-      clock,
+      clock: nodeClock,
       logger,
       randomInt: () => next++,
       ...extra,
-      createBroker: (hub) => (broker = new ClusterBroker(hub, link, { channel: "reverb", nodeId: id, clock, logger })),
+      createBroker: (hub) => (broker = new ClusterBroker(hub, link, { channel: "reverb", nodeId: id, clock: nodeClock, logger })),
     });
     const node: TestNode = {
       id,

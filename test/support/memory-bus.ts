@@ -25,7 +25,31 @@ export class MemoryBus {
   deliver(from: MemoryLink | undefined, message: string): void {
     if (from && !from.connected) return;
     this.log.push(message);
-    for (const link of this.links) if (link.connected && !link.closed) this.queue.push(() => link.receive(message));
+    for (const link of this.links) {
+      if (!link.connected || link.closed || link.deaf) continue;
+      if (link.holding) link.held.push(message);
+      else this.queue.push(() => link.receive(message));
+    }
+    this.drain();
+  }
+
+  /** A broker that stops answering but keeps its connections (SIGSTOP): everything is held until `thaw`. */
+  freeze(): void {
+    for (const link of this.links) link.holding = true;
+  }
+
+  /** The broker answers again: what it held is delivered now, late, in order. */
+  thaw(): void {
+    for (const link of this.links) link.release();
+  }
+
+  /** @internal */
+  enqueue(deliveries: Array<() => void>): void {
+    this.queue.push(...deliveries);
+    this.drain();
+  }
+
+  private drain(): void {
     // Delivery after the publisher's current work, in order, like a round trip to Redis (but without waiting).
     if (this.draining) return;
     this.draining = true;
@@ -40,6 +64,14 @@ export class MemoryLink implements PubSub {
   readonly details = "";
   connected = true;
   closed = false;
+  /** Messages for this node are held (a frozen broker, or a paused process not reading its socket). */
+  holding = false;
+  /** @internal */
+  readonly held: string[] = [];
+  /** The subscription was lost without a disconnect: nothing reaches this node, and it is not told. */
+  deaf = false;
+  /** How often the broker asked for a fresh subscription; a renewal cures deafness. */
+  renewals = 0;
   private readonly bus: MemoryBus;
   private readonly listeners: Array<(message: string) => void> = [];
   private readonly statusListeners: Array<(connected: boolean) => void> = [];
@@ -65,6 +97,16 @@ export class MemoryLink implements PubSub {
     if (this.connected === connected) return;
     this.connected = connected;
     for (const listener of this.statusListeners) listener(connected);
+  }
+  renew(): void {
+    this.renewals++;
+    this.deaf = false;
+  }
+  /** Delivers what was held, in order. */
+  release(): void {
+    this.holding = false;
+    const held = this.held.splice(0);
+    this.bus.enqueue(held.map((message) => () => this.receive(message)));
   }
   /** @internal */
   receive(message: string): void {
