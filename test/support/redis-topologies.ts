@@ -357,8 +357,13 @@ export async function startSentinelSetup(options: SentinelOptions = {}): Promise
 // ---------------------------------------------------------------------------------------------------------------
 
 export interface RedisCluster {
-  /** The three masters, as `new Cluster(nodes)` takes them. */
+  /** The three masters (and their replicas, if any), as `new Cluster(nodes)` takes them. */
   readonly nodes: HostPort[];
+  /**
+   * SIGKILLs the master that owns `channel`'s slot and waits until a replica took its place (cluster_state:ok on
+   * the others); resolves with the killed port and the promoted one. Needs `replicas: 1`.
+   */
+  killShardMaster(channel: string): Promise<{ killed: number; promoted: number }>;
   /** Kills every node and removes the temp dir. */
   stop(): Promise<void>;
 }
@@ -368,10 +373,12 @@ export interface RedisCluster {
  * joined with `redis-cli --cluster create`; resolves once every node's CLUSTER INFO says cluster_state:ok with
  * all 16384 slots and 3 known nodes.
  */
-export async function startRedisCluster(): Promise<RedisCluster> {
+export async function startRedisCluster(options: { replicas?: 0 | 1 } = {}): Promise<RedisCluster> {
+  const replicas = options.replicas ?? 0;
+  const count = 3 * (1 + replicas);
   const dir = tempDir("resound-cluster-");
-  const ports = await Promise.all([freePort(), freePort(), freePort()]);
-  const busPorts = await Promise.all([freePort(), freePort(), freePort()]);
+  const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
+  const busPorts = await Promise.all(Array.from({ length: count }, () => freePort()));
   const nodes = ports.map((port, i) => managed(`redis-server (cluster node) on ${port}`, REDIS_BIN, [
     ...redisArgs(port, dir),
     "--cluster-enabled", "yes",
@@ -383,7 +390,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   try {
     await startAll(nodes, dir);
     try {
-      await run(REDIS_CLI_BIN, ["--cluster", "create", ...ports.map((port) => `${HOST}:${port}`), "--cluster-replicas", "0", "--cluster-yes"], { timeout: 30_000 });
+      await run(REDIS_CLI_BIN, ["--cluster", "create", ...ports.map((port) => `${HOST}:${port}`), "--cluster-replicas", String(replicas), "--cluster-yes"], { timeout: 30_000 });
     } catch (error) {
       const failed = error as { stdout?: string; stderr?: string; message: string };
       throw new Error(`redis-cli --cluster create failed: ${failed.message}\n${failed.stdout ?? ""}${failed.stderr ?? ""}`);
@@ -391,15 +398,42 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     for (const port of ports) {
       await waitUntil(`cluster_state:ok on the cluster node on ${port}`, async () => {
         const info = infoFields(await sendCommand(port, ["CLUSTER", "INFO"]));
-        return info["cluster_state"] === "ok" && info["cluster_slots_ok"] === "16384" && info["cluster_known_nodes"] === "3";
+        return info["cluster_state"] === "ok" && info["cluster_slots_ok"] === "16384" && info["cluster_known_nodes"] === String(count);
       }, 15_000);
     }
   } catch (error) {
     await stopAll(nodes, dir);
     throw error;
   }
+  /** The master owning the slot of `channel`, read from CLUSTER NODES (failed masters skipped). */
+  const ownerOf = async (via: number, channel: string): Promise<number> => {
+    const slot = Number((await sendCommand(via, ["CLUSTER", "KEYSLOT", channel])).trim());
+    const lines = (await sendCommand(via, ["CLUSTER", "NODES"])).split("\n");
+    for (const line of lines) {
+      const fields = line.trim().split(" ");
+      if (!fields[2]?.includes("master") || fields[2].includes("fail")) continue;
+      const owns = fields.slice(8).some((range) => {
+        const [from, to] = range.split("-").map(Number);
+        return slot >= from! && slot <= (to ?? from!);
+      });
+      if (owns) return Number(/:(\d+)@/.exec(fields[1]!)![1]);
+    }
+    throw new Error(`no master owns slot ${slot}:\n${lines.join("\n")}`);
+  };
   return {
     nodes: ports.map((port) => ({ host: HOST, port })),
+    async killShardMaster(channel) {
+      const killed = await ownerOf(ports[0]!, channel);
+      await nodes[ports.indexOf(killed)]!.stop("SIGKILL");
+      const other = ports.find((port) => port !== killed)!;
+      let promoted = killed;
+      await waitUntil(`a replica promoted in place of ${killed}`, async () => {
+        if (infoFields(await sendCommand(other, ["CLUSTER", "INFO"]))["cluster_state"] !== "ok") return false;
+        promoted = await ownerOf(other, channel);
+        return promoted !== killed;
+      }, 20_000);
+      return { killed, promoted };
+    },
     stop: () => stopAll(nodes, dir),
   };
 }
