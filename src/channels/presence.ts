@@ -48,8 +48,8 @@ export class PresenceRoster {
   }
 
   /**
-   * Forgets a subscription. When it was the user's last, returns the user id to announce in `member_removed`,
-   * as it was announced in `member_added` (1 and "1" are one user; clients saw the first one's type).
+   * Forgets a subscription. When it was the user's last, returns the user id to announce in `member_removed`: the
+   * leaving subscription's own, as Reverb sends it (1 and "1" are one user; pusher-js keys members by string).
    */
   leave(userId: string | number | undefined): string | number | undefined {
     if (userId === undefined) {
@@ -60,7 +60,7 @@ export class PresenceRoster {
     const member = this.members.get(key);
     if (!member || --member.sockets > 0) return undefined;
     this.members.delete(key);
-    return member.userId;
+    return userId;
   }
 
   /**

@@ -203,7 +203,7 @@ describe("member_removed", () => {
     assert.deepEqual(two.takeRaw(), [removed(3)]);
   });
 
-  it("is sent only when the user's last socket leaves, with the id's original type", () => {
+  it("is sent only when the user's last socket leaves, with that subscription's user_id type (as Reverb)", () => {
     const { member } = setup();
     const watcher = member(user(2));
     const a = member(user("9"));
@@ -212,7 +212,13 @@ describe("member_removed", () => {
     a.disconnect();
     assert.deepEqual(watcher.takeRaw(), []);
     b.send({ event: "pusher:unsubscribe", data: { channel: CHANNEL } });
-    assert.deepEqual(watcher.takeRaw(), [removed("9")]);
+    assert.deepEqual(watcher.takeRaw(), [removed(9)]);
+    const c = member(user(7));
+    const d = member(user("7"));
+    watcher.take();
+    c.disconnect();
+    d.disconnect();
+    assert.deepEqual(watcher.takeRaw(), [removed("7")]);
   });
 
   it("is not cached on presence-cache channels", () => {
