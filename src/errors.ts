@@ -70,7 +70,7 @@ export class PusherError extends Error {
 
 /** Thrown by HTTP API code; rendered as `{"error": message}` (or a 422 field map) with this status. */
 export class ApiError extends Error {
-  readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 422;
+  readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 422 | 503;
   readonly fields?: Record<string, string[]>;
   constructor(status: ApiError["status"], message: string, fields?: Record<string, string[]>) {
     super(message);

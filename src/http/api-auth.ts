@@ -1,6 +1,7 @@
 /**
- * @module Who may call the HTTP API: the app named in the path, a query without repeated parameters, a body within
- * max_request_size, and a valid Pusher signature, checked in that order (404, 400, 413, 401). Shared by the Hono
+ * @module Who may call the HTTP API: a server that is not shutting down, the app named in the path, a query without
+ * repeated parameters, a body within max_request_size, and a valid Pusher signature, checked in that order (503, 404,
+ * 400, 413, 401). Shared by the Hono
  * middleware and the publish lane so both answer alike. Two synchronous steps around reading the body, so the lane
  * awaits nothing but the body itself.
  */
@@ -17,7 +18,15 @@ export interface ApiAuthOptions {
   readonly prefix: string;
   readonly maxRequestSize: number;
   readonly clock: Clock;
+  /** The hub, whose shutdown makes every API request a 503. */
+  readonly hub: { readonly shuttingDown: boolean };
 }
+
+/**
+ * Once shutdown began, clients are being told to reconnect elsewhere, so an event accepted here would reach nobody:
+ * the publisher is told to go elsewhere too (a queued Laravel broadcast is retried) instead of getting a 200.
+ */
+export const SHUTTING_DOWN_MESSAGE = "Server is shutting down; send the request to another server or try again.";
 
 /** What is known of an API request before its body is read. */
 export interface ApiRequestHead {
@@ -44,8 +53,9 @@ export interface ApiHeadCheck {
   readonly bodyLimit: number;
 }
 
-/** The checks that need no body (404, then 400); throws the ApiError to answer otherwise. */
+/** The checks that need no body (503, 404, then 400); throws the ApiError to answer otherwise. */
 export function checkApiHead(options: ApiAuthOptions, head: ApiRequestHead): ApiHeadCheck {
+  if (options.hub.shuttingDown) throw new ApiError(503, SHUTTING_DOWN_MESSAGE);
   const app = options.apps.findById(head.appId);
   if (!app) throw new ApiError(404, `No matching application for ID [${head.appId}].`);
   const params = queryParameters(head.query);

@@ -50,7 +50,8 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
     }
   });
 
-  app.get(`${prefix}/up`, (c) => c.json({ health: "OK" }));
+  // A load balancer's health check sees a stopping server as down and sends traffic elsewhere.
+  app.get(`${prefix}/up`, (c) => (hub.shuttingDown ? c.json({ health: "shutting down" }, 503) : c.json({ health: "OK" })));
   app.all(`${prefix}/up`, (c) => c.json({ error: "Method not allowed." }, 405, { Allow: "GET" }));
 
   app.get(`${prefix}/app/:appKey`, (c) => {
@@ -62,7 +63,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
   });
   app.all(`${prefix}/app/:appKey`, (c) => c.json({ error: "Method not allowed." }, 405, { Allow: "GET" }));
 
-  const authOptions = { apps, prefix, maxRequestSize, clock };
+  const authOptions = { apps, prefix, maxRequestSize, clock, hub };
   const authenticate: MiddlewareHandler<HttpEnv & { Variables: { app: App; body: Uint8Array } }> = async (c, next) => {
     const url = new URL(c.req.url);
     const { app: target, body } = await authenticateApi(authOptions, {

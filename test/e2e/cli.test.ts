@@ -6,9 +6,12 @@ import { randomBytes } from "node:crypto";
 import { connect as tcpConnect, createServer } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import type { App } from "../../src/apps/app.ts";
+import { signQuery } from "../../src/http/verify-signature.ts";
 import { serverSdk, writeConfig } from "../support/e2e-server.ts";
 import { fixtureConfigFile } from "../support/fixtures.ts";
 import { freePort, ROOT, RUNTIMES, runToExit, startServer, tempDir, writeFile } from "../support/spawn.ts";
+import { startWebhookReceiver } from "../support/webhook-receiver.ts";
 import { connect } from "../support/ws-client.ts";
 
 const ESTABLISHED = /^\{"event":"pusher:connection_established"/;
@@ -227,6 +230,54 @@ for (const runtime of RUNTIMES) {
         mute.destroy();
         await early.close();
         await server.stop("SIGKILL");
+      }
+    });
+
+    it("once SIGTERM arrived, answers publishes and /up with 503 until it exits, never a 200 for an event nobody gets", async () => {
+      const receiver = await startWebhookReceiver();
+      receiver.fail(1_000, "hang"); // webhooks still being delivered keep the process up a few seconds after SIGTERM
+      const entry = { app_id: "630001", key: "stop-key", secret: "stop-secret", webhooks: [{ url: receiver.url, event_types: ["channel_occupied"] }] };
+      const app = { id: entry.app_id, key: entry.key, secret: entry.secret } as App;
+      const server = await startServer(runtime, { args: ["--config", writeConfig([entry])] });
+      const base = `http://127.0.0.1:${server.port}`;
+      const publish = async (seq: number): Promise<number | "refused"> => {
+        const path = `/apps/${app.id}/events`;
+        const body = JSON.stringify({ name: "tick", channel: "news", data: JSON.stringify({ seq }) });
+        try {
+          const response = await fetch(`${base}${path}?${signQuery(app, "POST", path, body, Date.now())}`, {
+            method: "POST", body, headers: { "content-type": "application/json" },
+          });
+          await response.text();
+          return response.status;
+        } catch {
+          return "refused"; // the listener is closed: the publisher tries again elsewhere
+        }
+      };
+      const subscriber = await connect(`ws://127.0.0.1:${server.port}/app/${app.key}`);
+      try {
+        assert.match((await subscriber.next()).raw, ESTABLISHED);
+        subscriber.send({ event: "pusher:subscribe", data: { channel: "news" } });
+        assert.equal((await subscriber.next()).event, "pusher_internal:subscription_succeeded");
+        assert.equal(await publish(0), 200);
+        assert.equal((await subscriber.next()).event, "tick");
+
+        const exited = server.stop("SIGTERM");
+        assert.equal((await subscriber.next(5000)).raw, SHUTTING_DOWN);
+        const answers: Array<number | "refused"> = [];
+        for (let seq = 1; seq <= 40 && answers.at(-1) !== "refused"; seq++) answers.push(await publish(seq));
+        let up: number | "refused" = "refused";
+        try {
+          up = (await fetch(`${base}/up`)).status;
+        } catch {
+          // refused: as good as a 503 for a load balancer
+        }
+        assert.ok(answers.every((status) => status === 503 || status === "refused"), `answers after SIGTERM: ${answers.join(",")}`);
+        assert.ok(up === 503 || up === "refused", `/up after SIGTERM: ${up}`);
+        await exited;
+      } finally {
+        await subscriber.close();
+        await server.stop("SIGKILL");
+        await receiver.close();
       }
     });
   });

@@ -41,7 +41,7 @@ function publish(options: {
   });
 }
 
-const CASES: Record<string, { request: () => Request; prefix?: string; maxRequestSize?: number }> = {
+const CASES: Record<string, { request: () => Request; prefix?: string; maxRequestSize?: number; shuttingDown?: boolean }> = {
   "an event": { request: publish({}) },
   "an event to several channels, with info": {
     request: publish({ body: { name: "e", channels: ["news", "presence-room", "private-x"], data: "{}" }, query: { info: "subscription_count,user_count" } }),
@@ -67,10 +67,12 @@ const CASES: Record<string, { request: () => Request; prefix?: string; maxReques
   "a prefixed path signed with the prefix": { request: publish({ path: `/ws/apps/${APP_A.id}/events` }), prefix: "/ws" },
   "a prefixed path signed without it": { request: publish({ path: `/ws/apps/${APP_A.id}/events`, signPath: `/apps/${APP_A.id}/events` }), prefix: "/ws" },
   "an unprefixed path on a prefixed server": { request: publish({}), prefix: "/ws" },
+  "an event once shutdown began": { request: publish({}), shuttingDown: true },
+  "an unknown app's event once shutdown began": { request: publish({ app: { ...APP_A, id: "999" } }), shuttingDown: true },
 };
 
 /** Runs one request against a fresh core, through `fetch` (the lane) or the Hono app, and records everything seen. */
-async function observe(via: "lane" | "hono", request: Request, prefix?: string, maxRequestSize?: number) {
+async function observe(via: "lane" | "hono", request: Request, prefix?: string, maxRequestSize?: number, shuttingDown = false) {
   const { core, connect } = createTestCore({ ...(prefix && { path: prefix }), ...(maxRequestSize && { maxRequestSize }) });
   const client = connect(APP_A);
   client.subscribe("news");
@@ -79,6 +81,7 @@ async function observe(via: "lane" | "hono", request: Request, prefix?: string, 
   const events: unknown[] = [];
   core.events.on("httpRequest", (event) => void events.push({ ...event, app: event.app?.id }));
   core.events.on("apiEvent", (event) => void events.push({ type: "apiEvent", app: event.app.id, name: event.name, channels: event.channels }));
+  if (shuttingDown) core.hub.shutdown();
   const response = await (via === "lane" ? core.fetch(request) : core.http.fetch(request));
   const answer = { status: response.status, type: response.headers.get("content-type"), body: await response.text() };
   const delivered = client.take().map(({ event, channel, data }) => ({ event, channel, data }));
@@ -87,10 +90,10 @@ async function observe(via: "lane" | "hono", request: Request, prefix?: string, 
 }
 
 describe("publish lane", () => {
-  for (const [name, { request, prefix, maxRequestSize }] of Object.entries(CASES)) {
+  for (const [name, { request, prefix, maxRequestSize, shuttingDown }] of Object.entries(CASES)) {
     it(`answers ${name} as the Hono routes do`, async () => {
-      const lane = await observe("lane", request(), prefix, maxRequestSize);
-      const hono = await observe("hono", request(), prefix, maxRequestSize);
+      const lane = await observe("lane", request(), prefix, maxRequestSize, shuttingDown);
+      const hono = await observe("hono", request(), prefix, maxRequestSize, shuttingDown);
       assert.deepEqual(lane, hono);
     });
   }
@@ -102,6 +105,11 @@ describe("publish lane", () => {
     assert.equal((await observe("lane", CASES["a wrong signature"]!.request())).answer.status, 401);
     assert.equal((await observe("lane", CASES["a body over max_request_size"]!.request(), undefined, 1_000)).answer.status, 413);
     assert.deepEqual((await observe("lane", CASES["a malformed Host header"]!.request())).answer.body, '{"error":"Malformed Host header."}');
+    // Once shutdown began every client is being told to reconnect elsewhere: an accepted event would reach nobody.
+    const late = await observe("lane", CASES["an event once shutdown began"]!.request(), undefined, undefined, true);
+    assert.equal(late.answer.status, 503);
+    assert.deepEqual(JSON.parse(late.answer.body), { error: "Server is shutting down; send the request to another server or try again." });
+    assert.equal(late.events.some((event) => (event as { type?: string }).type === "apiEvent"), false, "nothing published");
   });
 
   it("takes only POSTs to paths that need no decoding; the Hono routes answer the rest", () => {
