@@ -2,7 +2,8 @@
  * @module Delivery to one webhook endpoint: events are batched (at most 100, sent 100 ms after the first), POSTed
  * signed as Pusher does (`X-Pusher-Key`, `X-Pusher-Signature`: HMAC-SHA256 of the body with the app secret), one
  * request at a time so order holds, and retried with exponential backoff on network errors, timeouts and non-2xx
- * for 5 minutes (as Pusher does), then dropped with a logged error. The queue is bounded: a dead endpoint costs at
+ * until 5 minutes have passed since the first attempt (as Pusher does; the last retry is at 5 minutes), then dropped
+ * with a logged error. The queue is bounded: a dead endpoint costs at
  * most `maxQueue` events of memory, the oldest are dropped first. Nothing here is awaited by message handling.
  */
 
@@ -10,8 +11,8 @@ import type { App } from "../apps/app.ts";
 import type { Lifecycle } from "../events/lifecycle.ts";
 import type { Clock, StopTimer } from "../support/clock.ts";
 import { hmacSha256Hex } from "../support/hashes.ts";
-import type { LogThrottle } from "../support/log-throttle.ts";
 import type { Logger } from "../support/logger.ts";
+import { DropLog } from "./drop-log.ts";
 import type { Webhook } from "./webhook.ts";
 
 /** Tuning; the defaults suit production, tests shorten them. */
@@ -39,7 +40,6 @@ export const WEBHOOK_DEFAULTS: WebhookQueueOptions = {
 export interface WebhookContext {
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly throttle: LogThrottle;
   readonly events: Lifecycle;
   readonly options: WebhookQueueOptions;
 }
@@ -53,11 +53,13 @@ export class WebhookQueue {
   private timer: StopTimer | undefined;
   private inFlight: Promise<void> | undefined;
   private closed = false;
+  private readonly dropLog: DropLog;
 
   constructor(app: App, webhook: Webhook, context: WebhookContext) {
     this.app = app;
     this.webhook = webhook;
     this.context = context;
+    this.dropLog = new DropLog(context.clock, context.logger, `Webhook ${webhook.url} of app ${app.id}`);
   }
 
   /** Queues one event (`{name, channel, …}`); sent with the next batch. */
@@ -80,6 +82,7 @@ export class WebhookQueue {
     }
     this.closed = true;
     this.timer?.();
+    this.dropLog.flush();
   }
 
   private flush(): void {
@@ -111,11 +114,13 @@ export class WebhookQueue {
         if (events.wants("webhookSent")) events.emit("webhookSent", { app: this.app, url: this.webhook.url, events: batch.length });
         return;
       }
-      if (this.closed || clock.now() - started + wait > options.retryForMs) {
-        this.dropped(batch.length, `${problem}; gave up after retrying for ${Math.round((clock.now() - started) / 1000)} s`);
+      const elapsed = clock.now() - started;
+      if (this.closed || elapsed >= options.retryForMs) {
+        this.dropped(batch.length, `${problem}; gave up after retrying for ${Math.round(elapsed / 1000)} s`);
         return;
       }
-      await new Promise<void>((resolve) => clock.after(wait, resolve));
+      // The last wait is shortened so the final attempt falls at the end of the retry time, not a backoff step before.
+      await new Promise<void>((resolve) => clock.after(Math.min(wait, options.retryForMs - elapsed), resolve));
       wait = Math.min(wait * 2, options.maxRetryMs);
     }
   }
@@ -134,9 +139,8 @@ export class WebhookQueue {
   }
 
   private dropped(count: number, reason: string): void {
-    const { events, throttle, logger } = this.context;
+    const { events } = this.context;
     if (events.wants("webhookDropped")) events.emit("webhookDropped", { app: this.app, url: this.webhook.url, events: count, reason });
-    throttle.log(`webhook ${this.app.id} ${this.webhook.url}`, (heldBack) =>
-      logger.error(`Webhook ${this.webhook.url} of app ${this.app.id}: dropped ${count} event${count === 1 ? "" : "s"}: ${reason}${heldBack}.`));
+    this.dropLog.dropped(count, reason);
   }
 }

@@ -10,7 +10,6 @@ import type { App } from "../apps/app.ts";
 import type { Lifecycle } from "../events/lifecycle.ts";
 import type { Hub } from "../protocol/hub.ts";
 import type { Clock } from "../support/clock.ts";
-import { LogThrottle } from "../support/log-throttle.ts";
 import type { Logger } from "../support/logger.ts";
 import { type Webhook, type WebhookEventType, wantsEvent } from "./webhook.ts";
 import { WEBHOOK_DEFAULTS, type WebhookContext, WebhookQueue, type WebhookQueueOptions } from "./webhook-queue.ts";
@@ -24,7 +23,7 @@ export class Webhooks {
 
   constructor(hub: Hub, clock: Clock, logger: Logger, options: Partial<WebhookQueueOptions> = {}) {
     this.hub = hub;
-    this.context = { clock, logger, throttle: new LogThrottle(clock), events: hub.events, options: { ...WEBHOOK_DEFAULTS, ...options } };
+    this.context = { clock, logger, events: hub.events, options: { ...WEBHOOK_DEFAULTS, ...options } };
     for (const app of hub.apps.all()) {
       for (const webhook of app.webhooks) this.queues.set(webhook, new WebhookQueue(app, webhook, this.context));
     }
