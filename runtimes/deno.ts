@@ -162,12 +162,31 @@ function plainKey(key: string, passphrase: string | undefined): string {
   }
 }
 
+/** How long a client must have sent nothing before the server's close frame goes out, and the longest wait for that. */
+const QUIET_BEFORE_CLOSE_MS = 50;
+const MOST_WAIT_BEFORE_CLOSE_MS = 1_000;
+
+/**
+ * Deno drops the TCP connection with a reset when a client's frame arrives after the server's close frame, and the
+ * client then loses what it had not read yet: the 4301 or 4100 error just before the close, and the close itself
+ * (1006). A client that breaks a limit is often still sending (a burst, a flood), so the close frame waits until the
+ * client has been quiet for a moment (at most a second). The core has already let the connection go: nothing more is
+ * sent to it and what it sends is ignored.
+ */
+function closeWhenQuiet(socket: WebSocket, code: number, reason: string, lastMessageAt: () => number, since = Date.now()): void {
+  if (socket.readyState !== OPEN) return;
+  const now = Date.now();
+  if (now - lastMessageAt() >= QUIET_BEFORE_CLOSE_MS || now - since >= MOST_WAIT_BEFORE_CLOSE_MS) socket.close(code, reason);
+  else setTimeout(() => closeWhenQuiet(socket, code, reason, lastMessageAt, since), QUIET_BEFORE_CLOSE_MS);
+}
+
 /** Drives a session from a standard WebSocket. Deno answers pings itself and does not report control frames. */
 function attach(socket: WebSocket, session: WebSocketSession): void {
   socket.binaryType = "arraybuffer";
+  let lastMessageAt = 0;
   const port: Socket = {
     send: (frame) => socket.readyState === OPEN && socket.send(frame),
-    close: (code, reason) => socket.close(code, reason),
+    close: (code, reason) => closeWhenQuiet(socket, code, reason, () => lastMessageAt),
     ping: () => {}, // no API for control pings; such clients still get pusher:ping text frames
     getBufferedAmount: () => socket.bufferedAmount,
   };
@@ -175,7 +194,10 @@ function attach(socket: WebSocket, session: WebSocketSession): void {
     openSockets.add(socket);
     session.open(port);
   };
-  socket.onmessage = (event: MessageEvent) => session.message(event.data as string | ArrayBuffer);
+  socket.onmessage = (event: MessageEvent) => {
+    lastMessageAt = Date.now();
+    session.message(event.data as string | ArrayBuffer);
+  };
   socket.onclose = () => {
     openSockets.delete(socket);
     session.closed();

@@ -194,6 +194,18 @@ for (const runtime of RUNTIMES) {
       });
     });
 
+    it("rate-limits a client that goes on sending past the limit: still the 4301 frame, then close 4301 (no reset)", async () => {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const client = await open(LIMITED.key);
+        await using([client], async () => {
+          for (let i = 0; i < 40; i++) client.send({ event: "pusher:ping" }); // 37 past the limit, in one burst
+          for (let i = 0; i < 3; i++) assert.equal((await client.next()).raw, PONG);
+          assert.equal((await client.next()).raw, error(4301, "Rate limit exceeded"));
+          assert.deepEqual(await client.closed, { code: 4301, reason: "Rate limit exceeded" });
+        });
+      }
+    });
+
     it("answers a ping control frame with a pong frame carrying the same payload", async () => {
       const client = await open();
       await using([client], async () => {
