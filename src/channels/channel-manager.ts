@@ -1,6 +1,7 @@
 /** @module Per-app channel registry on this node: channels exist while they have subscribers. */
 
 import type { PublishMeter } from "../limits/backlog.ts";
+import { CacheStore } from "./cache-store.ts";
 import { Channel, type Subscriber, type Topics } from "./channel.ts";
 
 /** The channels of one app on this node, in creation order. */
@@ -8,9 +9,10 @@ export class ChannelManager<S extends Subscriber = Subscriber> {
   readonly channels = new Map<string, Channel<S>>();
   /**
    * Cache channels: the last event sent on each, replayed verbatim to new subscribers. Kept while the channel
-   * has subscribers on this node or another one, so it lives beside the channels rather than in them.
+   * has subscribers on this node or another one, so it lives beside the channels rather than in them. A cluster
+   * versions each entry so every node keeps the same newest one.
    */
-  readonly cache = new Map<string, string>();
+  readonly cache = new CacheStore();
   private readonly topics: Topics<S> | undefined;
   private readonly topicPrefix: string;
   private readonly meter: PublishMeter | undefined;

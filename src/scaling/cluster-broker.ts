@@ -15,10 +15,12 @@ import type { Logger } from "../support/logger.ts";
 import type { Broker, ChannelFacts } from "./broker.ts";
 import { anonymousEntry, channelEntry, countEntry, Digest, memberEntry } from "./digest.ts";
 import { emptyRecord } from "../support/keyed-record.ts";
-import { decodeEnvelope, encodeEnvelope, type Envelope, type Outgoing, type Snapshot } from "./envelope.ts";
+import { decodeEnvelope, encodeEnvelope, type Envelope, type Outgoing, type CachedSnapshot, type Snapshot } from "./envelope.ts";
 import type { PubSub } from "./pubsub.ts";
 import { Replicas } from "./replicas.ts";
 import { EchoWatch } from "./echo-watch.ts";
+import { HybridClock } from "./hybrid-clock.ts";
+import { type CacheStore, type CacheVersion, isNewer } from "../channels/cache-store.ts";
 
 export interface ClusterOptions {
   /** The pub/sub channel all nodes of the cluster share (REVERB_SCALING_CHANNEL). */
@@ -82,6 +84,8 @@ export class ClusterBroker implements Broker, ClusterPort {
   private readonly gatherings = new Map<string, Gathering>();
   private readonly stopHeartbeat: StopTimer;
   private readonly echo: EchoWatch;
+  /** Versions this node's events, so every node keeps the same newest one on a cache channel. */
+  private readonly hlc: HybridClock;
   private renewedAt = -Infinity;
   private queries = 0;
   private leaving = false;
@@ -93,6 +97,7 @@ export class ClusterBroker implements Broker, ClusterPort {
     this.options = { ...CLUSTER_DEFAULTS, ...options };
     this.nodeId = options.nodeId;
     this.echo = new EchoWatch(this.options.heartbeatMs, this.options.lateMs, options.clock.now());
+    this.hlc = new HybridClock(() => options.clock.now());
     this.replicas = new Replicas({
       memberAppeared: (appId, channel, member) => {
         const app = hub.apps.findById(appId);
@@ -127,8 +132,9 @@ export class ClusterBroker implements Broker, ClusterPort {
   // --- Broker: what the HTTP API asks ---
 
   publish(app: App, event: ApiEvent): void {
-    this.hub.publish(app, event);
-    this.send({ type: "event", app: app.id, name: event.name, data: event.data, channels: [...event.channels], ...(event.socketId !== undefined && { socket: event.socketId }) });
+    const at = this.hlc.tick();
+    this.cacheOf(app).writing({ at, by: this.nodeId }, () => this.hub.publish(app, event));
+    this.send({ type: "event", app: app.id, name: event.name, data: event.data, channels: [...event.channels], ...(event.socketId !== undefined && { socket: event.socketId }), at });
   }
 
   async channel(app: App, name: string, counts = false): Promise<ChannelFacts | undefined> {
@@ -247,7 +253,11 @@ export class ClusterBroker implements Broker, ClusterPort {
   }
 
   clientEvent(appId: string, channel: string, frame: string, socketId: string): void {
-    this.send({ type: "client", app: appId, channel, frame, socket: socketId });
+    const at = this.hlc.tick();
+    // The hub has just cached it (on a cache channel) without a version: it gets the one the others get.
+    const app = this.hub.apps.findById(appId);
+    if (app) this.cacheOf(app).stamp(channel, frame, { at, by: this.nodeId });
+    this.send({ type: "client", app: appId, channel, frame, socket: socketId, at });
   }
 
   // --- messages from other nodes ---
@@ -278,9 +288,10 @@ export class ClusterBroker implements Broker, ClusterPort {
     const app = "app" in message ? this.hub.apps.findById(message.app) : undefined;
     switch (message.type) {
       case "event":
-        return this.hub.publish(app!, { name: message.name, data: message.data, channels: message.channels, socketId: message.socket });
+        return this.cacheOf(app!).writing(this.versionOf(message), () =>
+          this.hub.publish(app!, { name: message.name, data: message.data, channels: message.channels, socketId: message.socket }));
       case "client":
-        return this.hub.relay(app!, message.channel, message.frame, message.socket);
+        return this.cacheOf(app!).writing(this.versionOf(message), () => this.hub.relay(app!, message.channel, message.frame, message.socket));
       case "channel":
         if (message.op === "occupied") return this.replicas.occupied(message.node, message.app, message.channel, now);
         return this.replicas.vacated(message.node, message.app, message.channel);
@@ -300,15 +311,18 @@ export class ClusterBroker implements Broker, ClusterPort {
       case "hello":
         // A new node is a peer at once: it takes part in choosing the leader from its first moment.
         this.replicas.node(message.node, now);
-        return this.send({ type: "snapshot", to: message.node, apps: this.snapshot() });
+        return this.send({ type: "snapshot", to: message.node, ...this.snapshot() });
       case "bye":
         return this.replicas.drop(message.node);
       case "sync":
-        return this.send({ type: "snapshot", to: message.node, apps: this.snapshot() });
+        return this.send({ type: "snapshot", to: message.node, ...this.snapshot() });
       case "snapshot":
         this.syncRequested.delete(message.node);
         this.replicas.replace(message.node, message.apps, now);
-        return this.adoptCaches(message.apps);
+        // A node that missed events (an outage) learns them here; one that has newer ones than the sender answers
+        // with its own snapshot, since the sender may never ask (its hello went out before this node could hear it).
+        if (this.adoptCaches(message)) this.send({ type: "snapshot", to: message.node, ...this.snapshot() });
+        return;
       case "query":
         return this.send({ type: "reply", to: message.node, id: message.id, ...this.localCounts(app!, message.channels) });
       case "reply":
@@ -448,12 +462,20 @@ export class ClusterBroker implements Broker, ClusterPort {
     return counts;
   }
 
-  /** This node's channels and members; also re-derives the digest from them, so it never drifts. */
-  private snapshot(): Snapshot {
+  /**
+   * This node's channels and members, and its cached events with their versions (`cached`: those of channels it
+   * has no subscribers on); also re-derives the digest from the channels and members, so it never drifts.
+   */
+  private snapshot(): { apps: Snapshot; cached?: CachedSnapshot } {
     const snapshot: Snapshot = emptyRecord();
+    let cached: CachedSnapshot | undefined;
     this.digest.reset();
     for (const state of this.hub.activeStates()) {
       const appId = state.app.id;
+      for (const [name, frame] of state.channels.cache) {
+        const version = state.channels.cache.version(name);
+        if (version && !state.channels.channels.has(name)) ((cached ??= emptyRecord())[appId] ??= emptyRecord())[name] = { frame, ...version };
+      }
       for (const [name, channel] of state.channels.channels) {
         this.digest.toggle(channelEntry(appId, name));
         const members = channel.presence
@@ -463,6 +485,7 @@ export class ClusterBroker implements Broker, ClusterPort {
           })
           : undefined;
         const cache = state.channels.cache.get(name);
+        const version = state.channels.cache.version(name);
         const anonymous = (channel.presence?.anonymous ?? 0) > 0;
         if (anonymous) this.digest.toggle(anonymousEntry(appId, name));
         const count = this.reportedCounts.get(`${appId}\n${name}`);
@@ -471,20 +494,58 @@ export class ClusterBroker implements Broker, ClusterPort {
           ...(members && { members }),
           ...(anonymous && { anonymous }),
           ...(cache !== undefined && { cache }),
+          ...(version && { cacheAt: version.at, cacheBy: version.by }),
           ...(count !== undefined && { count }),
         };
       }
     }
-    return snapshot;
+    return { apps: snapshot, ...(cached && { cached }) };
   }
 
-  private adoptCaches(apps: Snapshot): void {
-    for (const [appId, channels] of Object.entries(apps)) {
+  /**
+   * Takes the sender's cached events that are newer than this node's (or that it lacks). Returns whether this node
+   * holds a newer one than the sender for a channel the sender keeps an event for or has subscribers on.
+   */
+  private adoptCaches(message: Extract<Envelope, { type: "snapshot" }>): boolean {
+    let senderBehind = false;
+    const consider = (cache: CacheStore, name: string, frame: string | undefined, theirs: CacheVersion | undefined, keep: boolean) => {
+      if (theirs) this.hlc.observe(theirs.at);
+      if (frame !== undefined && keep) cache.offer(name, frame, theirs);
+      const ours = cache.version(name);
+      // An unversioned event comes from a node of the previous release, which would not take ours anyway.
+      if (ours && (frame === undefined || (theirs !== undefined && isNewer(ours, theirs)))) senderBehind = true;
+    };
+    for (const [appId, channels] of Object.entries(message.apps)) {
       const app = this.hub.apps.findById(appId);
       if (!app) continue;
-      const cache = this.hub.state(app).channels.cache;
-      for (const [name, { cache: frame }] of Object.entries(channels)) if (frame !== undefined && !cache.has(name)) cache.set(name, frame);
+      const cache = this.cacheOf(app);
+      for (const [name, state] of Object.entries(channels)) {
+        const theirs = state.cacheAt !== undefined && state.cacheBy !== undefined ? { at: state.cacheAt, by: state.cacheBy } : undefined;
+        consider(cache, name, state.cache, theirs, true); // the sender has subscribers: the event is kept
+      }
     }
+    for (const [appId, channels] of Object.entries(message.cached ?? {})) {
+      const app = this.hub.apps.findById(appId);
+      if (!app) continue;
+      const cache = this.cacheOf(app);
+      for (const [name, { frame, at, by }] of Object.entries(channels)) {
+        // Kept as the hub keeps events: while some node has subscribers (or this node already keeps one).
+        const keep = cache.has(name) || this.hub.hasLocalChannel(app, name) || this.replicas.occupiedElsewhere(appId, name);
+        consider(cache, name, frame, { at, by }, keep);
+      }
+    }
+    return senderBehind;
+  }
+
+  private cacheOf(app: App): CacheStore {
+    return this.hub.state(app).channels.cache;
+  }
+
+  /** The version of another node's event: its own, or (from a node of the previous release) the moment it arrived. */
+  private versionOf(message: { readonly node: string; readonly at?: number | undefined }): CacheVersion {
+    if (message.at === undefined) return { at: this.hlc.tick(), by: message.node };
+    this.hlc.observe(message.at);
+    return { at: message.at, by: message.node };
   }
 
   // --- counts only each node knows ---

@@ -9,6 +9,9 @@ export const ENVELOPE_VERSION = 1;
 const Id = v.pipe(v.string(), v.nonEmpty(), v.maxLength(200));
 const UserId = v.union([v.pipe(v.string(), v.nonEmpty()), v.pipe(v.number(), v.finite())]);
 const Data = v.record(v.string(), v.unknown());
+/** A hybrid logical time (HybridClock) versioning a cached event; fields carrying it are optional, so nodes of the
+ * previous release, which drop unknown fields, still understand the message. */
+const Time = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const base = { v: v.literal(ENVELOPE_VERSION), node: Id };
 const addressed = { ...base, to: Id };
 
@@ -18,9 +21,15 @@ const ChannelState = v.object({
   /** The node has presence subscriptions without user_id on the channel. */
   anonymous: v.optional(v.boolean()),
   cache: v.optional(v.string()),
+  /** The cached event's version: when, and by which node, it was published (absent from older nodes). */
+  cacheAt: v.optional(Time),
+  cacheBy: v.optional(Id),
   /** The node's subscription count on the channel, as last reported. */
   count: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
 });
+
+/** An event a node keeps for a cache channel it has no subscribers on (another node has). */
+const CachedEvent = v.object({ frame: v.string(), at: Time, by: Id });
 
 /** What a node tells the others about its load, for dashboards: connections per app, messages per second. */
 const NodeStatsSchema = v.object({
@@ -35,9 +44,10 @@ const Counts = keyedRecord(keyedRecord(v.pipe(v.number(), v.integer(), v.minValu
 
 export const Envelope = v.variant("type", [
   // An HTTP API event: every node delivers it to its own subscribers (except the socket_id, wherever it is).
-  v.object({ ...base, type: v.literal("event"), app: Id, name: v.string(), data: v.string(), channels: v.array(v.string()), socket: v.optional(v.string()) }),
+  // `at` versions it where a cache channel keeps it.
+  v.object({ ...base, type: v.literal("event"), app: Id, name: v.string(), data: v.string(), channels: v.array(v.string()), socket: v.optional(v.string()), at: v.optional(Time) }),
   // A client event, already encoded by the sender's node.
-  v.object({ ...base, type: v.literal("client"), app: Id, channel: v.string(), frame: v.string(), socket: v.string() }),
+  v.object({ ...base, type: v.literal("client"), app: Id, channel: v.string(), frame: v.string(), socket: v.string(), at: v.optional(Time) }),
   // Node-level transitions: first/last subscriber of a channel, first/last socket of a presence user.
   v.object({ ...base, type: v.literal("channel"), app: Id, channel: v.string(), op: v.picklist(["occupied", "vacated"]) }),
   v.object({ ...base, type: v.literal("member"), app: Id, channel: v.string(), op: v.picklist(["joined", "left"]), user: UserId, data: v.optional(Data) }),
@@ -50,7 +60,8 @@ export const Envelope = v.variant("type", [
   v.object({ ...base, type: v.literal("bye") }),
   v.object({ ...addressed, type: v.literal("sync") }),
   // Keyed by app id, then channel name: any name a client may use, `__proto__` included, must survive.
-  v.object({ ...addressed, type: v.literal("snapshot"), apps: keyedRecord(keyedRecord(ChannelState)) }),
+  // `cached`: events kept for channels with subscribers only elsewhere (`apps` lists the node's own channels).
+  v.object({ ...addressed, type: v.literal("snapshot"), apps: keyedRecord(keyedRecord(ChannelState)), cached: v.optional(keyedRecord(keyedRecord(CachedEvent))) }),
   // Counts only each node knows (connections, subscriptions per channel), gathered with a bounded wait.
   v.object({ ...base, type: v.literal("query"), id: Id, app: Id, channels: v.array(v.string()) }),
   v.object({ ...addressed, type: v.literal("reply"), id: Id, connections: v.number(), subscriptions: keyedRecord(v.number()) }),
@@ -61,6 +72,7 @@ export const Envelope = v.variant("type", [
 
 export type Envelope = v.InferOutput<typeof Envelope>;
 export type Snapshot = Extract<Envelope, { type: "snapshot" }>["apps"];
+export type CachedSnapshot = NonNullable<Extract<Envelope, { type: "snapshot" }>["cached"]>;
 
 /** Distributes `Omit` over the union so each variant keeps its own fields. */
 type WithoutBase<T> = T extends unknown ? Omit<T, "v" | "node"> : never;
