@@ -88,8 +88,8 @@ export async function start(host: Host, flags: Flags, loaded: LoadedConfig): Pro
       metricsUrl = `http://${metricsHost}:${metricsListener.port}/metrics`;
     } catch (error) {
       await Promise.all([core.shutdown(), ...listeners.map((listener) => listener.close())]);
-      const reason = error instanceof Error ? error.message : String(error);
-      return fail(host, `Cannot serve metrics on ${metricsHost}:${metricsPort}: ${reason}; pick another port with --metrics-port or RESOUND_METRICS_PORT.`);
+      const problem = error instanceof ListenError ? error : new ListenError("other", error instanceof Error ? error.message : String(error));
+      return fail(host, listenProblem(problem, config, null, "metrics"));
     }
   }
   if (host.canOpenFile) fileLimit.start(() => host.canOpenFile!());

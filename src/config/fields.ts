@@ -136,11 +136,21 @@ export const NatsServers = v.pipe(
 /** Which broker carries messages between nodes. */
 export const ScalingDriver = v.picklist(["redis", "nats"], '"redis" or "nats"');
 
-/** The address to listen on. */
+/** A DNS name or IPv4 address: dot-separated labels of letters, digits, `-` and `_` (a trailing dot allowed). */
+const HOST_NAME = /^(?=.{1,254}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/;
+/** An IPv6 address, optionally with a zone (`fe80::1%eth0`). */
+const IPV6 = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[\w.-]+)?$/;
+
+/**
+ * The address to listen on (or of a broker). Checked for shape so a typo fails at startup naming its key rather
+ * than as a runtime's resolver error; `[::1]` is read as `::1` (Bun and Deno take the brackets, Node does not).
+ */
 export const Host = v.pipe(
   v.string("a host name or IP address"),
   v.trim(),
   v.nonEmpty("a host name or IP address"),
+  v.transform((raw) => (/^\[.*:.*\]$/.test(raw) ? raw.slice(1, -1) : raw)),
+  v.check((raw) => HOST_NAME.test(raw) || IPV6.test(raw), "a host name or IP address"),
 );
 
 /** An http(s) URL (a webhook's). */

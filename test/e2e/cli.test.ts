@@ -100,6 +100,17 @@ for (const runtime of RUNTIMES) {
         expect: /No app is configured, and in production.*REVERB_APP_ID.*REVERB_APP_KEY.*REVERB_APP_SECRET/,
       },
       {
+        name: "a metrics host that is not a host name (naming the config key)",
+        args: () => ["--config", writeConfig([], { metrics: { host: "not a host!", port: 9100 } })],
+        expect: /server\.metrics\.host in .* is "not a host!"; it must be a host name or IP address\.$/m,
+      },
+      {
+        // Node, Bun and Deno each word this differently (ENOTFOUND, EINVAL, "failed to lookup address information").
+        name: "a host name that does not resolve (naming the host setting)",
+        args: () => ["--config", writeConfig(), "--host", "nonexistent.invalid", "--port", "8080"],
+        expect: /^Error: Cannot listen on nonexistent\.invalid:8080: the name does not resolve to an address of this machine; check --host or REVERB_SERVER_HOST\.$/m,
+      },
+      {
         name: "a missing --env-file",
         args: () => ["--env-file", "/nonexistent/reverb.env"],
         expect: /--env-file \/nonexistent\/reverb\.env/,
@@ -127,6 +138,16 @@ for (const runtime of RUNTIMES) {
       } finally {
         await new Promise((resolve) => blocker.close(resolve));
       }
+    });
+
+    it("exits 1 naming the metrics host setting when the metrics host does not resolve", async () => {
+      const port = await freePort();
+      const args = ["--config", writeConfig(), "--host", "127.0.0.1", "--port", String(port), "--metrics-host", "nonexistent.invalid", "--metrics-port", "9100"];
+      const { code, output } = await runToExit(runtime, args);
+      assert.equal(code, 1, output);
+      assert.deepEqual(lines(output), [
+        "Error: Cannot serve metrics on nonexistent.invalid:9100: the name does not resolve to an address of this machine; check --metrics-host, RESOUND_METRICS_HOST or server.metrics.host (127.0.0.1 unless set).",
+      ]);
     });
 
     it("reads the Laravel .env of the directory it is started in", async () => {
@@ -199,19 +220,23 @@ for (const runtime of RUNTIMES) {
       }
     });
 
-    it("tells a client that connects while shutdown waits for closing handshakes to reconnect elsewhere (4200)", async () => {
+    it("tells a client that connects while shutdown waits for closing handshakes to reconnect elsewhere (4200); exits within 6 s", async () => {
       const server = await startServer(runtime, { args: ["--config", writeConfig()] });
       const port = server.port;
-      // A client that upgrades and then never reads or answers the close: shutdown waits for it a while.
-      const mute = tcpConnect(port, "127.0.0.1");
-      mute.on("error", () => {});
-      await new Promise((done) => mute.once("connect", done));
-      mute.write(`GET /app/reverb-key HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      // Clients that upgrade and then never read or answer the close (one refused at once: an unknown key).
+      const mutes = await Promise.all(["reverb-key", "no-such-key"].map(async (key) => {
+        const mute = tcpConnect(port, "127.0.0.1");
+        mute.on("error", () => {});
+        await new Promise((done) => mute.once("connect", done));
+        mute.write(`GET /app/${key} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+        return mute;
+      }));
       const early = await connect(`ws://127.0.0.1:${port}/app/reverb-key`);
       try {
         assert.match((await early.next()).raw, ESTABLISHED);
-        mute.pause();
+        for (const mute of mutes) mute.pause();
+        const stoppedAt = Date.now();
         const exited = server.stop("SIGTERM");
         assert.equal((await early.next(5000)).raw, SHUTTING_DOWN);
         // pusher-js reconnects at once. Node and Bun have stopped listening by now; Deno.serve still accepts.
@@ -226,8 +251,20 @@ for (const runtime of RUNTIMES) {
           assert.equal((await late.closed).code, 4200);
         }
         await exited;
+        // The mute clients get 3 s to answer the close, then their sockets are dropped (Node's ws would wait 30 s).
+        // npm exits at once on SIGTERM: the server is gone when its whole process group is.
+        const groupAlive = () => {
+          try {
+            process.kill(-server.process.pid!, 0);
+            return true;
+          } catch {
+            return false;
+          }
+        };
+        while (groupAlive() && Date.now() - stoppedAt < 15_000) await new Promise((done) => setTimeout(done, 50));
+        assert.ok(Date.now() - stoppedAt < 6_000, `exited ${Date.now() - stoppedAt} ms after SIGTERM`);
       } finally {
-        mute.destroy();
+        for (const mute of mutes) mute.destroy();
         await early.close();
         await server.stop("SIGKILL");
       }

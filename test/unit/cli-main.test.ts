@@ -51,6 +51,49 @@ describe("main: listen failures", () => {
   }
 });
 
+describe("main: a host that cannot be listened on, in each runtime's words", () => {
+  // What Node, Bun and Deno throw for an unresolvable name or an address not on this machine (Bun and Deno's are
+  // not mapped to "address" by their shims).
+  const cases: Array<[ListenError, string]> = [
+    [new ListenError("address", "getaddrinfo ENOTFOUND nonexistent.invalid"), "the name does not resolve to an address of this machine"],
+    [new ListenError("other", "getaddrinfo ENOTFOUND nonexistent.invalid"), "the name does not resolve to an address of this machine"],
+    [new ListenError("other", "EINVAL: invalid argument, listen"), "the name does not resolve to an address of this machine"],
+    [new ListenError("other", "failed to lookup address information: Name or service not known"), "the name does not resolve to an address of this machine"],
+    [new ListenError("address", "listen EADDRNOTAVAIL: address not available 10.255.255.1:8080"), "no network interface of this machine has that address"],
+    [new ListenError("address", "Cannot assign requested address (os error 99)"), "no network interface of this machine has that address"],
+  ];
+  for (const [error, detail] of cases) {
+    it(`"${error.message}" (${error.reason}) names the host setting`, async () => {
+      const fake = fakeHost(() => Promise.reject(error), { ...APP_ENV, REVERB_SERVER_HOST: "nonexistent.invalid" });
+      await main(fake.host);
+      assert.equal(fake.exit(), 1);
+      assert.deepEqual(fake.err, [`Error: Cannot listen on nonexistent.invalid:8080: ${detail}; check --host or REVERB_SERVER_HOST.`]);
+    });
+  }
+});
+
+describe("main: metrics listen failures name the metrics setting to change", () => {
+  const listener: Listener = { port: 8080, close: async () => {} };
+  const cases: Array<[ListenError, string]> = [
+    [new ListenError("in-use", "EADDRINUSE"), "Cannot serve metrics on 127.0.0.1:9100: the port is already in use; pick another port with --metrics-port or RESOUND_METRICS_PORT."],
+    [new ListenError("permission", "EACCES"), "Cannot serve metrics on 127.0.0.1:9100: permission denied; ports below 1024 need elevated rights, pick another with --metrics-port or RESOUND_METRICS_PORT."],
+    [new ListenError("address", "getaddrinfo ENOTFOUND metrics.invalid"), "Cannot serve metrics on 127.0.0.1:9100: the name does not resolve to an address of this machine; check --metrics-host, RESOUND_METRICS_HOST or server.metrics.host (127.0.0.1 unless set)."],
+    [new ListenError("other", "EINVAL: invalid argument, listen"), "Cannot serve metrics on 127.0.0.1:9100: the name does not resolve to an address of this machine; check --metrics-host, RESOUND_METRICS_HOST or server.metrics.host (127.0.0.1 unless set)."],
+    [new ListenError("address", "EADDRNOTAVAIL: address not available, listen"), "Cannot serve metrics on 127.0.0.1:9100: no network interface of this machine has that address; check --metrics-host, RESOUND_METRICS_HOST or server.metrics.host (127.0.0.1 unless set)."],
+  ];
+  for (const [error, line] of cases) {
+    it(`"${error.message}" (${error.reason})`, async () => {
+      let closed = false;
+      const fake = fakeHost(() => Promise.resolve({ ...listener, close: async () => void (closed = true) }), { ...APP_ENV, RESOUND_METRICS_PORT: "9100" });
+      fake.host.listenHttp = () => Promise.reject(error);
+      await main(fake.host);
+      assert.equal(fake.exit(), 1);
+      assert.deepEqual(fake.err, [`Error: ${line}`]);
+      assert.equal(closed, true, "the server's own listener is closed again");
+    });
+  }
+});
+
 describe("main: shutdown", () => {
   it("on a signal, closes the listener and exits 0", async () => {
     let closed = false;

@@ -280,6 +280,7 @@ describe("env: bad values are refused with the variable, the value and what is a
     [{ REVERB_SERVER_PORT: "70000" }, 'REVERB_SERVER_PORT is "70000"; it must be an integer from 1 to 65535.'],
     [{ REVERB_SERVER_PORT: "80.5" }, 'REVERB_SERVER_PORT is "80.5"; it must be an integer from 1 to 65535.'],
     [{ REVERB_SERVER_HOST: "" }, 'REVERB_SERVER_HOST is ""; it must be a host name or IP address.'],
+    [{ RESOUND_METRICS_HOST: "a b" }, 'RESOUND_METRICS_HOST is "a b"; it must be a host name or IP address.'],
     [{ REVERB_MAX_REQUEST_SIZE: "0" }, 'REVERB_MAX_REQUEST_SIZE is "0"; it must be a whole number, 1 or more.'],
     [{ REVERB_SCALING_ENABLED: "maybe" }, 'REVERB_SCALING_ENABLED is "maybe"; it must be true or false.'],
     [{ RESOUND_DASHBOARD_TOKEN: "short" }, 'RESOUND_DASHBOARD_TOKEN is "short"; it must be a token of at least 16 characters (e.g. the output of openssl rand -hex 16).'],

@@ -245,6 +245,7 @@ describe("config file: wrong values name the JSON path, the file, the value and 
     [{ server: { port: "abc" } }, `server.port in ${FILE} is "abc"; it must be an integer from 1 to 65535.`],
     [{ server: { port: 70000 } }, `server.port in ${FILE} is 70000; it must be an integer from 1 to 65535.`],
     [{ server: { host: true } }, `server.host in ${FILE} is true; it must be a host name or IP address.`],
+    [{ server: { metrics: { host: "not a host!" } } }, `server.metrics.host in ${FILE} is "not a host!"; it must be a host name or IP address.`],
     [{ server: { max_request_size: -1 } }, `server.max_request_size in ${FILE} is -1; it must be a whole number, 1 or more.`],
     [{ server: { scaling: { enabled: "maybe" } } }, `server.scaling.enabled in ${FILE} is "maybe"; it must be true or false.`],
     [{ server: { scaling: { server: { database: -1 } } } }, `server.scaling.server.database in ${FILE} is -1; it must be a whole number, 0 or more.`],

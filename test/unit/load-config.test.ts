@@ -233,6 +233,15 @@ describe("loadConfig: flags", () => {
     assertRejects({ flags: { port: "abc" }, env: CREDENTIALS }, '--port is "abc"; it must be an integer from 1 to 65535.');
     assertRejects({ flags: { port: "0" }, env: CREDENTIALS }, '--port is "0"; it must be an integer from 1 to 65535.');
     assertRejects({ flags: { host: "" }, env: CREDENTIALS }, '--host is ""; it must be a host name or IP address.');
+    assertRejects({ flags: { host: "a b" }, env: CREDENTIALS }, '--host is "a b"; it must be a host name or IP address.');
+    assertRejects({ flags: { "metrics-host": "-bad" }, env: CREDENTIALS }, '--metrics-host is "-bad"; it must be a host name or IP address.');
+  });
+
+  it("host names, IPv4 and IPv6 addresses are accepted; brackets around IPv6 are dropped", () => {
+    for (const host of ["localhost", "0.0.0.0", "::", "fe80::1%eth0", "redis_1.internal", "laravel.test."]) {
+      assert.equal(load({ flags: { host }, env: CREDENTIALS }).config.server.host, host);
+    }
+    assert.equal(load({ flags: { "metrics-host": "[::1]" }, env: CREDENTIALS }).config.server.metricsHost, "::1");
   });
 
   it("--path is normalized like the other sources", () => {
