@@ -117,11 +117,17 @@ export function createUpgradeListener(core: ResoundServer) {
       session.open(sessionSocket);
     });
   };
-  return (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const listener = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", ignore);
     // What can fail here is the client's request (headers a Request refuses, say): a 400, not a logged stack.
     accept(request, socket, head).catch(() => refuse(socket, 400, "Malformed WebSocket request."));
   };
+  return Object.assign(listener, {
+    /** Drops every WebSocket still open: at shutdown, those whose clients never answered the close in time. */
+    terminateAll: () => {
+      for (const wss of servers.values()) for (const ws of wss.clients) ws.terminate();
+    },
+  });
 }
 
 /** What the upgrade binding tells the core: only its status is read. */

@@ -59,6 +59,9 @@ export function createNodeServer(options: ServerOptions): NodeResound {
   };
 }
 
+/** How long shutdown lets clients answer the close (4200) before their sockets are dropped, as on Deno. */
+const CLOSE_HANDSHAKE_MS = 3_000;
+
 /** Serves `core` on a new HTTP(S) server; rejects with a ListenError. */
 export function serve(core: ResoundServer, { host = "0.0.0.0", port, tls = null, onAcceptFailure = defaultAcceptFailure }: ListenOptions): Promise<Listener> {
   let server;
@@ -68,7 +71,8 @@ export function serve(core: ResoundServer, { host = "0.0.0.0", port, tls = null,
     // Node checks the certificate, key and passphrase when the server is created.
     return Promise.reject(new ListenError("tls", error instanceof Error ? error.message : String(error)));
   }
-  server.on("upgrade", createUpgradeListener(core));
+  const upgrades = createUpgradeListener(core);
+  server.on("upgrade", upgrades);
   server.setTimeout(IDLE_SOCKET_MS);
   return new Promise<Listener>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => reject(listenError(error)));
@@ -83,6 +87,8 @@ export function serve(core: ResoundServer, { host = "0.0.0.0", port, tls = null,
           new Promise<void>((done) => {
             server.close(() => done());
             if ("closeIdleConnections" in server) server.closeIdleConnections();
+            // The server closes only once every upgraded socket has; ws waits 30 s for a close handshake.
+            setTimeout(upgrades.terminateAll, CLOSE_HANDSHAKE_MS).unref();
           }),
       });
     });
