@@ -58,6 +58,7 @@ describe("scaling through a Redis outage", { concurrency: true }, () => {
       let nodes: ScalingNode[] = [];
       let killedAt = 0;
       const presence = unique("presence-outage-");
+      const cache = unique("cache-");
       const peers: Record<string, Peer> = {};
       const LOST = () => new RegExp(`Lost the connection to Redis at redis://127\\.0\\.0\\.1:${outage.port}\\b`);
       const RECONNECTED = () => new RegExp(`Reconnected to Redis at redis://127\\.0\\.0\\.1:${outage.port}\\b`);
@@ -76,6 +77,14 @@ describe("scaling through a Redis outage", { concurrency: true }, () => {
         await usersOn(b, presence, ["a", "leaver"]);
         await subscribe(peers["b"], presence, "b");
         for (const name of ["a", "leaver"]) assert.equal((await peers[name]!.client.next()).raw, memberAdded(presence, "b"));
+        // A cache channel with a subscriber on each node, holding "v1" on both.
+        peers["cacheA"] = await openPeer(a);
+        peers["cacheB"] = await openPeer(b);
+        await subscribe(peers["cacheA"], cache);
+        await subscribe(peers["cacheB"], cache);
+        for (const name of ["cacheA", "cacheB"]) assert.equal((await peers[name]!.client.next()).event, "pusher:cache_miss");
+        await a.sdk.trigger(cache, "v", "v1");
+        for (const name of ["cacheA", "cacheB"]) assert.equal((await peers[name]!.client.next()).raw, event("v", cache, "v1"));
         await outage.stop("SIGKILL");
         killedAt = Date.now();
         for (const node of nodes) await node.server.waitFor(LOST(), 5000);
@@ -122,6 +131,22 @@ describe("scaling through a Redis outage", { concurrency: true }, () => {
         assert.equal((await peers["b"]!.client.next()).raw, memberAdded(presence, "late"));
         await peers["leaver"]!.client.close();
         assert.equal((await peers["a"]!.client.next()).raw, memberRemoved(presence, "leaver"));
+      });
+
+      it("keeps an event published on a cache channel during the outage on the node that published it", async () => {
+        const [a, b] = nodes as [ScalingNode, ScalingNode];
+        assert.equal((await a.sdk.trigger(cache, "v", "v2")).status, 200);
+        assert.equal((await peers["cacheA"]!.client.next()).raw, event("v", cache, "v2"));
+        assert.equal(await peers["cacheB"]!.client.silentFor(200), true, "the copy for node B is lost with Redis");
+        for (const [node, expected] of [[a, "v2"], [b, "v1"]] as const) {
+          const late = await openPeer(node);
+          try {
+            await subscribe(late, cache);
+            assert.equal((await late.client.next()).raw, event("v", cache, expected));
+          } finally {
+            await closePeers(late);
+          }
+        }
       });
 
       it("stays up, answers queries promptly and logs the outage once per node", async () => {
@@ -173,6 +198,20 @@ describe("scaling through a Redis outage", { concurrency: true }, () => {
         for (const node of nodes) {
           assert.equal(occurrences(node, LOST()), 1, "the outage was logged once");
           await assertUp(node);
+        }
+      });
+
+      it("replays the cache channel's newest event (published during the outage) to new subscribers on every node", async () => {
+        for (const node of nodes) {
+          await eventually(async () => {
+            const late = await openPeer(node);
+            try {
+              await subscribe(late, cache);
+              return (await late.client.next()).raw;
+            } finally {
+              await closePeers(late);
+            }
+          }, (replayed) => assert.equal(replayed, event("v", cache, "v2"), `a new subscriber on the ${node.runtime} node at port ${node.port}`), 10_000, 200);
         }
       });
     });
