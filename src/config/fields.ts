@@ -64,6 +64,18 @@ export const Bool = v.pipe(
   v.boolean("true or false"),
 );
 
+/**
+ * A boolean in the JSON config file: only true or false. The env-style strings Bool takes exist because environment
+ * values are text; in JSON a quoted "yes" or "false" is a mistake (and "false" would not even be false in PHP).
+ */
+export const JsonBool = v.boolean("true or false (without quotes)");
+
+/** Origin patterns in the JSON config file: a list only (the comma-separated text is the environment's form). */
+export const JsonOrigins = v.pipe(
+  v.array(v.pipe(v.string(), v.nonEmpty()), 'a list of host patterns such as ["*"] or ["example.com", "*.example.com"]'),
+  v.nonEmpty('a list of host patterns such as ["*"] or ["example.com", "*.example.com"]'),
+);
+
 /** Any non-empty text; numbers are read as their decimal text (app ids are often numeric). */
 export const Text = v.pipe(
   v.unknown(),

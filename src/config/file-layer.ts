@@ -6,18 +6,18 @@ import { closest } from "../support/closest.ts";
 import { dirname, resolvePath } from "../support/paths.ts";
 import { type ConfigLayer, DEFAULT_APP, DEFAULT_RATE_LIMIT, setKeys } from "./config.ts";
 import {
-  Bool,
   ClientEventsFrom,
   ConfigError,
   DatabaseIndex,
   Endpoints,
   Host,
   HttpUrl,
+  JsonBool,
+  JsonOrigins,
   LimitOrZero,
   NatsServers,
   OptionalLimit,
   OptionalText,
-  Origins,
   PathPrefix,
   Port,
   PositiveInt,
@@ -35,7 +35,7 @@ const TlsOptions = v.strictObject({
   local_pk: opt(Text),
   passphrase: opt(Text),
   ca: opt(Text),
-  verify_peer: opt(Bool),
+  verify_peer: opt(JsonBool),
 });
 
 const ServerSection = v.strictObject({
@@ -48,7 +48,7 @@ const ServerSection = v.strictObject({
   metrics: opt(v.strictObject({ host: opt(Host), port: opt(Port) })),
   dashboard: opt(v.strictObject({ token: opt(Token) })),
   scaling: opt(v.strictObject({
-    enabled: opt(Bool),
+    enabled: opt(JsonBool),
     channel: opt(Text),
     driver: opt(ScalingDriver),
     server: opt(v.strictObject({
@@ -62,7 +62,7 @@ const ServerSection = v.strictObject({
       name: opt(Text),
       sentinel_password: opt(OptionalText),
       cluster: opt(Endpoints),
-      tls: opt(Bool),
+      tls: opt(JsonBool),
       tls_ca: opt(OptionalText),
     })),
     nats: opt(v.strictObject({
@@ -78,7 +78,7 @@ const AppEntry = v.strictObject({
   app_id: Text,
   key: Text,
   secret: Text,
-  allowed_origins: opt(Origins),
+  allowed_origins: opt(JsonOrigins),
   ping_interval: opt(PositiveInt),
   activity_timeout: opt(PositiveInt),
   max_connections: opt(OptionalLimit),
@@ -86,7 +86,7 @@ const AppEntry = v.strictObject({
   max_backlog_bytes: opt(PositiveInt),
   max_channels_per_connection: opt(LimitOrZero),
   user_authentication_timeout: opt(OptionalLimit),
-  subscription_count: opt(Bool),
+  subscription_count: opt(JsonBool),
   webhooks: opt(v.array(v.strictObject({
     url: HttpUrl,
     event_types: WebhookEventTypes,
@@ -95,10 +95,10 @@ const AppEntry = v.strictObject({
   }), "a list of webhooks")),
   accept_client_events_from: opt(ClientEventsFrom),
   rate_limiting: opt(v.strictObject({
-    enabled: opt(Bool),
+    enabled: opt(JsonBool),
     max_attempts: opt(PositiveInt),
     decay_seconds: opt(PositiveInt),
-    terminate_on_limit: opt(Bool),
+    terminate_on_limit: opt(JsonBool),
   })),
   // Reverb apps carry client-side connection options (host, port, scheme); the server does not use them.
   options: opt(v.record(v.string(), v.unknown())),

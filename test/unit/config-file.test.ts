@@ -247,7 +247,16 @@ describe("config file: wrong values name the JSON path, the file, the value and 
     [{ server: { host: true } }, `server.host in ${FILE} is true; it must be a host name or IP address.`],
     [{ server: { metrics: { host: "not a host!" } } }, `server.metrics.host in ${FILE} is "not a host!"; it must be a host name or IP address.`],
     [{ server: { max_request_size: -1 } }, `server.max_request_size in ${FILE} is -1; it must be a whole number, 1 or more.`],
-    [{ server: { scaling: { enabled: "maybe" } } }, `server.scaling.enabled in ${FILE} is "maybe"; it must be true or false.`],
+    [{ server: { scaling: { enabled: "maybe" } } }, `server.scaling.enabled in ${FILE} is "maybe"; it must be true or false (without quotes).`],
+    // The env's strings (yes, "true", 1) are not booleans in JSON, and a string is not a list of origins.
+    [{ server: { scaling: { enabled: "yes" } } }, `server.scaling.enabled in ${FILE} is "yes"; it must be true or false (without quotes).`],
+    [{ apps: [{ ...CREDENTIALS, subscription_count: "true" }] }, `apps[0].subscription_count in ${FILE} is "true"; it must be true or false (without quotes).`],
+    [{ apps: [{ ...CREDENTIALS, rate_limiting: { enabled: "yes" } }] }, `apps[0].rate_limiting.enabled in ${FILE} is "yes"; it must be true or false (without quotes).`],
+    [{ server: { options: { tls: { verify_peer: 1 } } } }, `server.options.tls.verify_peer in ${FILE} is 1; it must be true or false (without quotes).`],
+    [
+      { apps: [{ ...CREDENTIALS, allowed_origins: "example.com" }] },
+      `apps[0].allowed_origins in ${FILE} is "example.com"; it must be a list of host patterns such as ["*"] or ["example.com", "*.example.com"].`,
+    ],
     [{ server: { scaling: { server: { database: -1 } } } }, `server.scaling.server.database in ${FILE} is -1; it must be a whole number, 0 or more.`],
     [{ server: { scaling: { driver: "kafka" } } }, `server.scaling.driver in ${FILE} is "kafka"; it must be "redis" or "nats".`],
     [{ server: { scaling: { server: { sentinels: ["no-port"] } } } }, `server.scaling.server.sentinels in ${FILE} is ["no-port"]; it must be a comma-separated list of host:port pairs such as "10.0.0.1:26379,10.0.0.2:26379".`],
@@ -268,7 +277,7 @@ describe("config file: wrong values name the JSON path, the file, the value and 
       { apps: [{ ...CREDENTIALS, allowed_origins: [] }] },
       `apps[0].allowed_origins in ${FILE} is []; it must be a list of host patterns such as ["*"] or ["example.com", "*.example.com"].`,
     ],
-    [{ apps: [{ ...CREDENTIALS, rate_limiting: { enabled: "maybe" } }] }, `apps[0].rate_limiting.enabled in ${FILE} is "maybe"; it must be true or false.`],
+    [{ apps: [{ ...CREDENTIALS, rate_limiting: { enabled: "maybe" } }] }, `apps[0].rate_limiting.enabled in ${FILE} is "maybe"; it must be true or false (without quotes).`],
     [{ apps: {} }, `apps in ${FILE} is {}; it must be a list of apps.`],
     [{ apps: "123456" }, `apps in ${FILE} is "123456"; it must be a list of apps.`],
   ];
