@@ -48,6 +48,15 @@ describe("parseArgs: values", () => {
   });
 });
 
+describe("parseArgs: the end-of-options marker", () => {
+  // Node reads `--env-file FILE` itself wherever it appears before a `--`, even after the script name, and exits 9
+  // when FILE is missing; `resound -- --env-file FILE` (the README's advice) keeps it from doing so.
+  it("skips `--`, so the flags after it are read as usual", () => {
+    assert.deepEqual(parseArgs(["--", "--env-file", "/srv/app/.env", "--port", "9000"]), { "env-file": "/srv/app/.env", port: "9000" });
+    assert.deepEqual(parseArgs(["--debug", "--", "--env-file=/srv/app/.env"]), { debug: true, "env-file": "/srv/app/.env" });
+  });
+});
+
 describe("parseArgs: switches", () => {
   it("reads --debug --quiet --production --help --version as true", () => {
     assert.deepEqual(parseArgs(["--debug", "--quiet", "--production", "--help", "--version"]), {
