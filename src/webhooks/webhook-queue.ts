@@ -52,6 +52,10 @@ export class WebhookQueue {
   private readonly queue: Array<Record<string, unknown>> = [];
   private timer: StopTimer | undefined;
   private inFlight: Promise<void> | undefined;
+  /** How many events the batch in flight holds. */
+  private inFlightEvents = 0;
+  /** Set when shutdown gave up on what was left: nothing is reported after that. */
+  private abandoned = false;
   private closed = false;
   private readonly dropLog: DropLog;
 
@@ -82,6 +86,10 @@ export class WebhookQueue {
     }
     this.closed = true;
     this.timer?.();
+    // What is left cannot be sent by a process about to exit: counted and logged, not lost silently.
+    const unsent = this.queue.splice(0).length + (this.inFlight ? this.inFlightEvents : 0);
+    this.abandoned = true; // a batch still in flight is counted here, not again when its attempt ends
+    if (unsent > 0) this.dropped(unsent, "the server stopped before they could be sent");
     this.dropLog.flush();
   }
 
@@ -90,6 +98,7 @@ export class WebhookQueue {
     this.timer = undefined;
     if (this.inFlight || this.queue.length === 0) return;
     const batch = this.queue.splice(0, this.context.options.maxBatch);
+    this.inFlightEvents = batch.length;
     this.inFlight = this.deliver(batch).finally(() => {
       this.inFlight = undefined;
       if (this.queue.length > 0 && !this.closed) this.timer = this.context.clock.after(0, () => this.flush());
@@ -110,6 +119,7 @@ export class WebhookQueue {
     let wait = options.firstRetryMs;
     for (;;) {
       const problem = await this.post(body, headers);
+      if (this.abandoned) return;
       if (problem === undefined) {
         if (events.wants("webhookSent")) events.emit("webhookSent", { app: this.app, url: this.webhook.url, events: batch.length });
         return;

@@ -65,8 +65,24 @@ describe("webhook queue", () => {
     for (let i = 0; i < 15; i++) queue.push({ name: "channel_occupied", channel: `d-${i}` });
     assert.equal(errors.length, 3, "a drop after a quiet minute is logged at once");
     await queue.drain(0);
-    assert.deepEqual(errors.slice(3), [`${prefix} … and 4 more events dropped in the last minute (the last: the queue is full (10 events waiting)).`],
-      "shutdown writes what is held back");
-    assert.equal(dropped(), 995);
+    // 4 more the full queue dropped, then the 10 queued and the 10 of the batch that never got an answer.
+    assert.deepEqual(errors.slice(3), [`${prefix} … and 24 more events dropped in the last minute (the last: the server stopped before they could be sent).`],
+      "shutdown writes what is held back, and counts what it gives up on");
+    assert.equal(dropped(), 1_015);
+  });
+
+  it("at shutdown, counts and logs the events it could not send, once, and nothing after", async () => {
+    let answer: (response: Response) => void = () => {};
+    const { queue, errors, run, dropped } = setup(() => new Promise<Response>((resolve) => (answer = resolve)));
+    for (let i = 0; i < 3; i++) queue.push({ name: "channel_occupied", channel: `c-${i}` });
+    await run(1_000); // the batch of 3 is in flight, unanswered
+    for (let i = 0; i < 2; i++) queue.push({ name: "channel_occupied", channel: `d-${i}` });
+    await queue.drain(0);
+    assert.equal(dropped(), 5);
+    assert.deepEqual(errors, [`Webhook ${webhook.url} of app ${APP_A.id}: dropped 5 events: the server stopped before they could be sent.`]);
+    answer(new Response("", { status: 500 })); // the attempt ends after all: not reported again
+    await run(5_000);
+    assert.equal(dropped(), 5);
+    assert.equal(errors.length, 1);
   });
 });
