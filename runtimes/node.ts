@@ -118,7 +118,9 @@ export function serveHttp(fetch: (request: Request) => Response | Promise<Respon
 function createHttpServer(core: ResoundServer, tls: TlsMaterial | null) {
   const listener = withPublishLane(core, getRequestListener((request) => core.fetch(request), NO_HOST));
   return tls
-    ? createHttpsServer({ ...tlsServerOptions(tls), ...HTTP_TIMEOUTS }, listener)
+    // Node gives a TLS handshake 120 s by default: a client that connects and sends nothing would hold its socket
+    // that long, where every other idle connection is closed after 10 s.
+    ? createHttpsServer({ ...tlsServerOptions(tls), ...HTTP_TIMEOUTS, handshakeTimeout: IDLE_SOCKET_MS }, listener)
     : createNodeHttpServer(HTTP_TIMEOUTS, listener);
 }
 

@@ -3,6 +3,8 @@
  * server memory stays bounded and the client knows to resubscribe.
  */
 
+import type { Clock, StopTimer } from "../support/clock.ts";
+
 /**
  * How long a connection may stay past its limit before it is cut off. Runtimes count as unsent what they have not yet
  * handed to the kernel: Node holds one event-loop turn's writes while its socket is corked, Deno's writes finish
@@ -13,6 +15,15 @@ export const BACKLOG_GRACE_MS = 1_000;
 
 /** Past this many times its limit a connection that was already behind is cut at once: the memory bound. */
 export const BACKLOG_HARD_FACTOR = 4;
+
+/**
+ * ...but only once it has been behind this long: what one event-loop turn writes (several large batches arriving
+ * together) counts as unsent in full on Node and Deno until the turn is over, even for clients that read at once.
+ */
+export const BACKLOG_HARD_AFTER_MS = 100;
+
+/** How often the connections found behind are looked at again while there are any. */
+export const BACKLOG_SWEEP_MS = 100;
 
 /**
  * Where a connection is checked. A write a connection makes itself is checked at once: the runtime's count of
@@ -52,19 +63,33 @@ export interface BacklogSubject {
 }
 
 /**
- * The connections seen past their limit, each with the time it was first seen so. One that is still past it at a
- * sweep BACKLOG_GRACE_MS later is cut off; one that is past BACKLOG_HARD_FACTOR × its limit on a later write is cut
- * off at once. A single large frame (a presence roster, a burst) therefore never cuts a client that reads it, and a
- * client that stopped reading holds at most BACKLOG_HARD_FACTOR × the limit plus one frame. Costs nothing while every
- * client keeps up: the map only ever holds connections that are behind.
+ * The connections seen past their limit, each with the time it was first seen so, looked at every BACKLOG_SWEEP_MS
+ * while there are any: one found within its limit is forgotten, one still past it BACKLOG_GRACE_MS after it was first
+ * seen so is cut off; one that is past BACKLOG_HARD_FACTOR × its limit on a write at least
+ * BACKLOG_HARD_AFTER_MS after it was first seen behind is cut off at once. A single large frame or one turn's burst
+ * (a presence roster, several big batches) therefore never cuts a client that reads it, and a client that stopped
+ * reading holds at most BACKLOG_HARD_FACTOR × the limit plus what is published to it in BACKLOG_HARD_AFTER_MS. Costs
+ * nothing while every client keeps up: the map only ever holds connections that are behind.
  */
 export class SlowClients {
   private readonly since = new Map<BacklogSubject, number>();
+  private readonly clock: Clock;
+  private stopSweeping: StopTimer | undefined;
+
+  constructor(clock: Clock) {
+    this.clock = clock;
+  }
 
   /** `subject` has `unsent` bytes, past its `limit`, at time `now`. */
   over(subject: BacklogSubject, unsent: number, limit: number, now: number): void {
-    if (!this.since.has(subject)) this.since.set(subject, now);
-    else if (unsent > BACKLOG_HARD_FACTOR * limit) this.cut(subject);
+    const since = this.since.get(subject);
+    if (since === undefined) {
+      this.since.set(subject, now);
+      // Swept often while anyone is behind, so a client that caught up starts afresh at its next burst.
+      this.stopSweeping ??= this.clock.every(BACKLOG_SWEEP_MS, () => this.sweep(this.clock.now()));
+    } else if (unsent > BACKLOG_HARD_FACTOR * limit && now - since >= BACKLOG_HARD_AFTER_MS) {
+      this.cut(subject);
+    }
   }
 
   /** Cuts off the connections still past their limit a grace period after they were first seen so; forgets the rest. */
@@ -73,6 +98,13 @@ export class SlowClients {
       if (subject.isClosed || subject.withinBacklog()) this.since.delete(subject);
       else if (now - since >= BACKLOG_GRACE_MS) this.cut(subject);
     }
+    if (this.since.size === 0) this.stop();
+  }
+
+  /** Stops sweeping (shutdown); a later connection behind starts it again. */
+  stop(): void {
+    this.stopSweeping?.();
+    this.stopSweeping = undefined;
   }
 
   /** How many connections are behind right now. */

@@ -74,12 +74,13 @@ export class Hub {
   readonly watchlists: Watchlists;
   /** Cluster-wide subscription counts, announced once a second. */
   readonly subscriptionCounts: SubscriptionCounts;
-  /** Connections whose unsent data is past their app's max_backlog_bytes, checked again by the sweep. */
-  readonly slowClients = new SlowClients();
+  /** Connections whose unsent data is past their app's max_backlog_bytes, looked at again until they catch up. */
+  readonly slowClients: SlowClients;
 
   constructor(options: HubOptions) {
     this.apps = options.apps;
     this.clock = options.clock;
+    this.slowClients = new SlowClients(options.clock);
     this.logger = options.logger;
     const throttle = new LogThrottle(options.clock);
     this.events = new Lifecycle((name, error) =>
@@ -94,9 +95,7 @@ export class Hub {
   /** Starts the heartbeat sweep. */
   start(): void {
     this.stopHeartbeat ??= this.clock.every(HEARTBEAT_SWEEP_MS, () => {
-      const now = this.clock.now();
-      this.slowClients.sweep(now);
-      sweepHeartbeats(this, now);
+      sweepHeartbeats(this, this.clock.now());
       this.subscriptionCounts.flush();
     });
   }
@@ -254,6 +253,7 @@ export class Hub {
   /** Tells every client to reconnect elsewhere (4200) and closes it; stops the heartbeat. */
   shutdown(): void {
     this.shuttingDown = true;
+    this.slowClients.stop();
     this.stopHeartbeat?.();
     this.stopHeartbeat = undefined;
     for (const state of this.states.values()) {

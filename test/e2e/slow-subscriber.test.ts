@@ -166,6 +166,32 @@ for (const runtime of RUNTIMES) {
       for (const client of [...readers, sender]) await client.close();
     });
 
+    it("never cuts off readers of several large batches arriving together (4 × 90 KB at once, 64 KB limit)", async () => {
+      const channel = "batches";
+      const readers = await Promise.all(Array.from({ length: 3 }, () => subscribed(channel, SMALL)));
+      const small = serverSdk(server.port, { appId: SMALL.app_id, key: SMALL.key, secret: SMALL.secret });
+      const ROUNDS = 5;
+      const IN_FLIGHT = 4;
+      for (let round = 0; round < ROUNDS; round++) {
+        await Promise.all(Array.from({ length: IN_FLIGHT }, async (_, request) => {
+          const batch = Array.from({ length: BATCH }, (_, i) => ({
+            channel, name: "load", data: JSON.stringify({ seq: (round * IN_FLIGHT + request) * BATCH + i, pad: PAYLOAD }),
+          }));
+          assert.equal((await small.triggerBatch(batch)).status, 200);
+        }));
+        await new Promise((done) => setTimeout(done, 250));
+      }
+      const total = ROUNDS * IN_FLIGHT * BATCH;
+      for (const reader of readers) {
+        const seqs = await takeLoad(reader, total, 10_000);
+        assert.deepEqual([...seqs].sort((a, b) => a - b), Array.from({ length: total }, (_, i) => i));
+      }
+      await new Promise((done) => setTimeout(done, 2_500)); // past the grace period and a sweep
+      const up = await small.get({ path: "/connections" });
+      assert.deepEqual(await up.json(), { connections: 3 }, "every reader still connected");
+      for (const reader of readers) await reader.close();
+    });
+
     it("keeps serving: /up, and a new subscriber gets new events", async () => {
       const up = await fetch(`http://127.0.0.1:${server.port}/up`);
       assert.equal(up.status, 200);

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { App } from "../../src/apps/app.ts";
-import { BACKLOG_GRACE_MS, BACKLOG_HARD_FACTOR } from "../../src/limits/backlog.ts";
+import { BACKLOG_GRACE_MS, BACKLOG_HARD_AFTER_MS, BACKLOG_HARD_FACTOR } from "../../src/limits/backlog.ts";
 import { createTestCore, FakeTopics, type TestClient } from "../support/harness.ts";
 import { APP_A } from "../support/fixtures.ts";
 
@@ -40,13 +40,16 @@ for (const mode of ["per-write check (Node, Deno)", "native topics (Bun)"] as co
 
   describe(`slow subscribers, ${mode}`, () => {
     it("closes a client that stopped reading with 4100 after a gap-free prefix; readers get everything", () => {
-      const { core, join, publish } = setup(topics());
+      const { core, clock, join, publish } = setup(topics());
       const cutOff: string[] = [];
       core.hub.events.on("overCapacity", (event) => void cutOff.push(event.socketId));
       const readers = [join(), join()];
       const slow = join();
       slow.socket.stalled = true;
-      for (let seq = 0; seq < 200; seq++) publish(seq);
+      for (let seq = 0; seq < 200; seq++) {
+        publish(seq);
+        clock.advance(2); // steady publishing, 400 ms in all: no sweep yet
+      }
 
       for (const reader of readers) {
         assert.deepEqual(reader.takeRaw().map(sequenceOf), Array.from({ length: 200 }, (_, i) => i));
@@ -56,7 +59,7 @@ for (const mode of ["per-write check (Node, Deno)", "native topics (Bun)"] as co
       assert.equal(got.at(-1), OVER_CAPACITY);
       const seqs = got.slice(0, -1).map(sequenceOf);
       assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i), "a prefix with no gap");
-      // Past the limit it was watched; it was cut once it passed the hard bound (4× the limit), with no sweep yet.
+      // Past the limit it was watched; it was cut once it passed the hard bound (4× the limit) 100 ms on, no sweep yet.
       assert.ok(seqs.length >= HARD / 1_100 && seqs.length < 200, `cut after ${seqs.length} events`);
       assert.deepEqual(slow.socket.closedWith, { code: 4100, reason: "Over capacity" });
       assert.deepEqual(cutOff, [slow.socketId]);
@@ -105,6 +108,18 @@ for (const mode of ["per-write check (Node, Deno)", "native topics (Bun)"] as co
       assert.equal(burst.socket.closedWith, undefined);
       clock.advance(2 * BACKLOG_GRACE_MS);
       assert.deepEqual(burst.socket.closedWith as unknown, { code: 4100, reason: "Over capacity" });
+    });
+
+    it("never cuts a client for one turn's burst past the hard bound (several big batches at once), if it reads it", () => {
+      const { clock, join, publish } = setup(topics());
+      const client = join();
+      client.socket.stalled = true; // the turn's writes are all unsent until the turn is over
+      for (let seq = 0; seq < 6 * (LIMIT / 1_000); seq++) publish(seq); // 6× the limit at one instant
+      assert.equal(client.socket.closedWith, undefined);
+      client.socket.drain();
+      clock.advance(BACKLOG_HARD_AFTER_MS + 2 * BACKLOG_GRACE_MS);
+      assert.equal(client.socket.closedWith, undefined);
+      assert.equal(client.takeRaw().length, 6 * (LIMIT / 1_000));
     });
 
     it("never cuts a client for one frame larger than the hard bound (a big presence roster), if it reads it", () => {
@@ -166,7 +181,8 @@ for (const mode of ["per-write check (Node, Deno)", "native topics (Bun)"] as co
 describe("slow subscribers, native topics: joining a channel", () => {
   it("a client already past the limit is cut off when it joins a channel scanned more recently", () => {
     const topics = new FakeTopics();
-    const { connect, core, app } = setup({ topics });
+    const env = setup({ topics });
+    const { connect, core, app } = env;
     const readerA = connect(app);
     readerA.subscribe("a");
     const readerB = connect(app);
@@ -174,7 +190,10 @@ describe("slow subscribers, native topics: joining a channel", () => {
     const slow = connect(app);
     slow.subscribe("a");
     slow.socket.stalled = true;
-    const send = (channel: string, size: number) => core.hub.publish(app, { name: "e", data: "x".repeat(size), channels: [channel] });
+    const send = (channel: string, size: number) => {
+      core.hub.publish(app, { name: "e", data: "x".repeat(size), channels: [channel] });
+      env.clock.advance(5); // steady publishing
+    };
     // On "a" the slow client passes the limit between two scans (scans every quarter of the limit)...
     while (slow.socket.unsent <= HARD) send("a", 950);
     assert.equal(slow.socket.closedWith, undefined, "not scanned yet");
