@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request, type RequestOptions } from "node:https";
+import { connect as tcpConnect } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import WebSocket from "ws";
@@ -142,6 +143,25 @@ for (const runtime of RUNTIMES) {
         assert.match(await wssFirstFrame(server.port, certs.ca, "127.0.0.1"), ESTABLISHED);
       });
     });
+
+    if (runtime !== "deno") {
+      // Deno.serve has no timeout for connections that send nothing (README, "Differences between runtimes").
+      it("drops a connection that never starts its TLS handshake within about 10 s, as idle HTTP connections", async () => {
+        const file = tlsConfig({ local_cert: `${HOST}.crt`, local_pk: `${HOST}.key` });
+        const server = await startServer(runtime, { args: ["--config", file] });
+        await stopping(server, async () => {
+          const started = Date.now();
+          const socket = tcpConnect(server.port, "127.0.0.1");
+          socket.on("error", () => {});
+          await new Promise<void>((closed) => {
+            socket.on("close", () => closed());
+            setTimeout(() => socket.destroy(), 30_000);
+          });
+          const held = Date.now() - started;
+          assert.ok(held < 20_000, `held ${held} ms (Node's own TLS handshake timeout is 120 s)`);
+        });
+      });
+    }
 
     it("takes the key from a combined local_cert bundle, and an encrypted key with its passphrase", async () => {
       const bundle = join(certs.dir, "bundle.pem");
