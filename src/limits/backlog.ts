@@ -56,7 +56,7 @@ export interface BacklogSubject {
   readonly isClosed: boolean;
   /** True when its unsent bytes are within its limit. */
   withinBacklog(): boolean;
-  /** Reads its unsent bytes and reports it to the app's SlowClients when they are past its limit. */
+  /** Reads its unsent bytes and reports it to the hub's SlowClients when they are past its limit. */
   checkBacklog(): void;
   /** Closes it with 4100 (its unsent bytes are over the limit). */
   overCapacity(): void;
@@ -80,20 +80,22 @@ export class SlowClients {
     this.clock = clock;
   }
 
-  /** `subject` has `unsent` bytes, past its `limit`, at time `now`. */
-  over(subject: BacklogSubject, unsent: number, limit: number, now: number): void {
+  /** `subject` has `unsent` bytes, past its `limit`, now. */
+  over(subject: BacklogSubject, unsent: number, limit: number): void {
+    const now = this.clock.now();
     const since = this.since.get(subject);
     if (since === undefined) {
       this.since.set(subject, now);
       // Swept often while anyone is behind, so a client that caught up starts afresh at its next burst.
-      this.stopSweeping ??= this.clock.every(BACKLOG_SWEEP_MS, () => this.sweep(this.clock.now()));
+      this.stopSweeping ??= this.clock.every(BACKLOG_SWEEP_MS, () => this.sweep());
     } else if (unsent > BACKLOG_HARD_FACTOR * limit && now - since >= BACKLOG_HARD_AFTER_MS) {
       this.cut(subject);
     }
   }
 
   /** Cuts off the connections still past their limit a grace period after they were first seen so; forgets the rest. */
-  sweep(now: number): void {
+  private sweep(): void {
+    const now = this.clock.now();
     for (const [subject, since] of this.since) {
       if (subject.isClosed || subject.withinBacklog()) this.since.delete(subject);
       else if (now - since >= BACKLOG_GRACE_MS) this.cut(subject);

@@ -186,7 +186,7 @@ export class Connection implements WebSocketSession, Subscriber {
   checkBacklog(): void {
     const unsent = this.socket!.getBufferedAmount();
     const limit = this.state?.app.maxBacklogBytes ?? DEFAULT_APP.maxBacklogBytes;
-    if (unsent > limit) this.hub.slowClients.over(this, unsent, limit, this.hub.clock.now());
+    if (unsent > limit) this.hub.slowClients.over(this, unsent, limit);
   }
 
   /**
