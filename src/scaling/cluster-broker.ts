@@ -58,6 +58,12 @@ const RENEW_EVERY_MS = 5000;
 const SENT_WHILE_STALLED = new Set<Outgoing["type"]>(["heartbeat", "bye"]);
 /** What is still taken from others while stalled: it cannot be stale in a harmful way. */
 const TAKEN_WHILE_STALLED = new Set<Envelope["type"]>(["bye", "restart"]);
+/**
+ * A node's state as it describes it: one of these arriving after a newer message of the same node (out of order) may
+ * undo what the newer said, so it is dropped and the node's state asked for afresh. (A late heartbeat is dropped too:
+ * its counts and digest are old; events are delivered whatever their order, never lost.)
+ */
+const STATE = new Set<Envelope["type"]>(["channel", "member", "anonymous", "snapshot", "heartbeat"]);
 
 interface Gathering {
   readonly waiting: Set<string>;
@@ -88,6 +94,8 @@ export class ClusterBroker implements Broker, ClusterPort {
   private readonly hlc: HybridClock;
   private renewedAt = -Infinity;
   private queries = 0;
+  /** Messages sent so far: each carries its number, so the others can tell one that arrives out of order. */
+  private sequence = 0;
   private leaving = false;
   private lastMalformedLog = -Infinity;
 
@@ -275,13 +283,23 @@ export class ClusterBroker implements Broker, ClusterPort {
     // node whose replies gathers wait for), so junk on the channel cannot slow queries down.
     const known = this.replicas.nodes.get(message.node);
     if (known) known.lastSeen = now;
+    const late = known !== undefined && message.seq !== undefined && message.seq <= known.seq;
+    if (known && !late && message.seq !== undefined) known.seq = message.seq;
     // Stalled: this may be a backlog the broker releases late; the resynchronisation afterwards stands in for it.
     if (this.echo.stalled && !TAKEN_WHILE_STALLED.has(message.type)) return;
     if ("to" in message && message.to !== this.nodeId) return;
     if ("app" in message && !this.hub.apps.findById(message.app)) {
       return this.malformed(`unknown app id ${message.app} (are all nodes configured alike?)`);
     }
+    if (late && STATE.has(message.type)) {
+      if (message.type !== "heartbeat") this.requestSync(message.node, now);
+      return;
+    }
     this.handle(message, now);
+    if (!known && message.seq !== undefined) {
+      const created = this.replicas.nodes.get(message.node);
+      if (created) created.seq = message.seq;
+    }
   }
 
   private handle(message: Envelope, now: number): void {
@@ -339,7 +357,7 @@ export class ClusterBroker implements Broker, ClusterPort {
 
   private send(message: Outgoing): void {
     if (this.echo.stalled && !SENT_WHILE_STALLED.has(message.type)) return; // it would be delivered late, if at all
-    this.pubsub.publish(this.options.channel, encodeEnvelope(this.nodeId, message));
+    this.pubsub.publish(this.options.channel, encodeEnvelope(this.nodeId, message, ++this.sequence));
   }
 
   private malformed(problem: string): void {

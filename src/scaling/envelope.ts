@@ -12,7 +12,14 @@ const Data = v.record(v.string(), v.unknown());
 /** A hybrid logical time (HybridClock) versioning a cached event; fields carrying it are optional, so nodes of the
  * previous release, which drop unknown fields, still understand the message. */
 const Time = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
-const base = { v: v.literal(ENVELOPE_VERSION), node: Id };
+/**
+ * The sender's message counter, one more per message it sends. A broker may deliver a message after later ones of the
+ * same sender (ioredis retries a Redis Cluster command after a redirect or failover while the next ones go ahead), so a
+ * receiver must not let an older message of a node overwrite what a newer one said. Optional: nodes of the previous
+ * release neither send nor read it.
+ */
+const Seq = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
+const base = { v: v.literal(ENVELOPE_VERSION), node: Id, seq: v.optional(Seq) };
 const addressed = { ...base, to: Id };
 
 /** Snapshot of one node: per app, per occupied channel, its presence members and cached event. */
@@ -75,13 +82,13 @@ export type Snapshot = Extract<Envelope, { type: "snapshot" }>["apps"];
 export type CachedSnapshot = NonNullable<Extract<Envelope, { type: "snapshot" }>["cached"]>;
 
 /** Distributes `Omit` over the union so each variant keeps its own fields. */
-type WithoutBase<T> = T extends unknown ? Omit<T, "v" | "node"> : never;
-/** A message as the broker writes it; `v` and `node` are filled in on send. */
+type WithoutBase<T> = T extends unknown ? Omit<T, "v" | "node" | "seq"> : never;
+/** A message as the broker writes it; `v`, `node` and `seq` are filled in on send. */
 export type Outgoing = WithoutBase<Envelope>;
 
-/** One message as sent by `node`. */
-export function encodeEnvelope(node: string, message: Outgoing): string {
-  return JSON.stringify({ v: ENVELOPE_VERSION, node, ...message });
+/** One message as sent by `node`, its `seq`th (absent for one-off senders such as `resound restart`). */
+export function encodeEnvelope(node: string, message: Outgoing, seq?: number): string {
+  return JSON.stringify({ v: ENVELOPE_VERSION, node, ...(seq !== undefined && { seq }), ...message });
 }
 
 /** Parses and validates one message; returns an error description instead of throwing. */

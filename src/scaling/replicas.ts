@@ -22,6 +22,8 @@ export interface ReplicaEvents {
 class NodeReplica {
   readonly id: string;
   lastSeen: number;
+  /** The newest message counter (`seq`) heard from the node; 0 until one is. */
+  seq = 0;
   readonly digest = new Digest();
   readonly apps = new Map<string, Map<string, Map<string, StoredMember>>>();
   /** Channels (`app\nchannel`) where the node has presence subscriptions without user_id. */

@@ -1,4 +1,4 @@
-/** @module An in-memory pub/sub bus standing in for Redis in unit tests: ordered, synchronous, and can be cut per node. */
+/** @module An in-memory pub/sub bus standing in for Redis in unit tests: ordered (unless told to reorder), synchronous, and can be cut per node. */
 
 import type { PubSub } from "../../src/scaling/pubsub.ts";
 
@@ -80,8 +80,25 @@ export class MemoryLink implements PubSub {
     this.bus = bus;
   }
 
+  /**
+   * How many of this node's next messages the broker keeps back (while later ones go ahead) until `overtaken()`:
+   * ioredis retrying a Redis Cluster command after a redirect or a failover.
+   */
+  detain = 0;
+  private readonly detained: string[] = [];
+
   publish(_channel: string, message: string): void {
-    if (!this.closed) this.bus.deliver(this, message);
+    if (this.closed) return;
+    if (this.detain > 0) {
+      this.detain--;
+      this.detained.push(message);
+      return;
+    }
+    this.bus.deliver(this, message);
+  }
+  /** Delivers the detained messages now, after everything published since. */
+  overtaken(): void {
+    for (const message of this.detained.splice(0)) this.bus.deliver(this, message);
   }
   onMessage(listener: (message: string) => void): void {
     this.listeners.push(listener);
