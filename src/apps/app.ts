@@ -33,6 +33,10 @@ export interface App {
   readonly maxChannelsPerConnection: number;
   /** Seconds a connection has to sign in (pusher:signin) before it is closed with 4009; null = no deadline. */
   readonly userAuthenticationTimeout: number | null;
+  /** Seconds a cache channel's last event is kept after it was published, whether or not anyone is subscribed. */
+  readonly cacheTtl: number;
+  /** Most cache channels of the app with a kept event on this node; past it the one written longest ago goes. */
+  readonly maxCachedEvents: number;
   /** Send `pusher_internal:subscription_count` to subscribers of non-presence channels when their count changes. */
   readonly subscriptionCount: boolean;
   /** Where to POST Pusher webhooks. */

@@ -1,24 +1,28 @@
-/** @module Per-app channel registry on this node: channels exist while they have subscribers. */
+/** @module Per-app channel registry on this node: channels exist while they have subscribers; cached events outlive them. */
 
 import type { PublishMeter } from "../limits/backlog.ts";
-import { CacheStore } from "./cache-store.ts";
+import { type CacheLimits, CacheStore } from "./cache-store.ts";
 import { Channel, type Subscriber, type Topics } from "./channel.ts";
 
 /** The channels of one app on this node, in creation order. */
 export class ChannelManager<S extends Subscriber = Subscriber> {
   readonly channels = new Map<string, Channel<S>>();
   /**
-   * Cache channels: the last event sent on each, replayed verbatim to new subscribers. Kept while the channel
-   * has subscribers on this node or another one, so it lives beside the channels rather than in them. A cluster
+   * Cache channels: the last event sent on each, replayed verbatim to new subscribers. Kept for the app's cache_ttl
+   * whether or not the channel has subscribers, so it lives beside the channels rather than in them. A cluster
    * versions each entry so every node keeps the same newest one.
    */
-  readonly cache = new CacheStore();
+  readonly cache: CacheStore;
   private readonly topics: Topics<S> | undefined;
   private readonly topicPrefix: string;
   private readonly meter: PublishMeter | undefined;
 
-  /** `topicPrefix` keeps runtime topics of different apps apart; `meter` counts the app's native publishes. */
-  constructor(topics?: Topics<S>, topicPrefix = "", meter?: PublishMeter) {
+  /**
+   * `topicPrefix` keeps runtime topics of different apps apart; `meter` counts the app's native publishes; `cache`
+   * bounds the cached events (unbounded when left out).
+   */
+  constructor(topics?: Topics<S>, topicPrefix = "", meter?: PublishMeter, cache?: CacheLimits) {
+    this.cache = new CacheStore(cache);
     this.topics = topics;
     this.topicPrefix = topicPrefix;
     this.meter = meter;

@@ -130,6 +130,8 @@ function appSettings(read: Read): AppSettings {
     maxMessageSize: read("REVERB_APP_MAX_MESSAGE_SIZE", PositiveInt) ?? DEFAULT_APP.maxMessageSize,
     maxBacklogBytes: read("REVERB_APP_MAX_BACKLOG_BYTES", PositiveInt) ?? DEFAULT_APP.maxBacklogBytes,
     maxChannelsPerConnection: read("REVERB_APP_MAX_CHANNELS_PER_CONNECTION", LimitOrZero) ?? DEFAULT_APP.maxChannelsPerConnection,
+    cacheTtl: read("REVERB_APP_CACHE_TTL", PositiveInt) ?? DEFAULT_APP.cacheTtl,
+    maxCachedEvents: read("REVERB_APP_MAX_CACHED_EVENTS", PositiveInt) ?? DEFAULT_APP.maxCachedEvents,
     userAuthenticationTimeout: read("REVERB_APP_USER_AUTHENTICATION_TIMEOUT", OptionalLimit) ?? null,
     subscriptionCount: read("REVERB_APP_SUBSCRIPTION_COUNT", Bool) ?? DEFAULT_APP.subscriptionCount,
     webhooks: envWebhooks(read),

@@ -85,6 +85,8 @@ const AppEntry = v.strictObject({
   max_message_size: opt(PositiveInt),
   max_backlog_bytes: opt(PositiveInt),
   max_channels_per_connection: opt(LimitOrZero),
+  cache_ttl: opt(PositiveInt),
+  max_cached_events: opt(PositiveInt),
   user_authentication_timeout: opt(OptionalLimit),
   subscription_count: opt(JsonBool),
   webhooks: opt(v.array(v.strictObject({
@@ -186,6 +188,8 @@ function toApp(entry: v.InferOutput<typeof AppEntry>): App {
     maxMessageSize: entry.max_message_size ?? DEFAULT_APP.maxMessageSize,
     maxBacklogBytes: entry.max_backlog_bytes ?? DEFAULT_APP.maxBacklogBytes,
     maxChannelsPerConnection: entry.max_channels_per_connection ?? DEFAULT_APP.maxChannelsPerConnection,
+    cacheTtl: entry.cache_ttl ?? DEFAULT_APP.cacheTtl,
+    maxCachedEvents: entry.max_cached_events ?? DEFAULT_APP.maxCachedEvents,
     userAuthenticationTimeout: entry.user_authentication_timeout ?? null,
     subscriptionCount: entry.subscription_count ?? DEFAULT_APP.subscriptionCount,
     webhooks: (entry.webhooks ?? []).map((webhook) => ({

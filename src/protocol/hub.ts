@@ -28,11 +28,12 @@ export class AppState {
   /** Bytes the app's channels published through native topics: the clock of the bulk backlog checks. */
   readonly meter: PublishMeter;
 
-  constructor(app: App, topics?: Topics<Connection>) {
+  constructor(app: App, clock: Clock, topics?: Topics<Connection>) {
     this.app = app;
     this.meter = new PublishMeter(app.maxBacklogBytes);
+    const cache = { ttlMs: app.cacheTtl * 1000, max: app.maxCachedEvents, now: () => clock.now() };
     // Channel names cannot contain a newline, so it safely separates the app id from the channel name.
-    this.channels = new ChannelManager(topics, `${app.id}\n`, this.meter);
+    this.channels = new ChannelManager(topics, `${app.id}\n`, this.meter, cache);
   }
 }
 
@@ -97,6 +98,7 @@ export class Hub {
     this.stopHeartbeat ??= this.clock.every(HEARTBEAT_SWEEP_MS, () => {
       sweepHeartbeats(this, this.clock.now());
       this.subscriptionCounts.flush();
+      for (const state of this.states.values()) state.channels.cache.sweep();
     });
   }
 
@@ -109,7 +111,7 @@ export class Hub {
   state(app: App): AppState {
     let state = this.states.get(app.id);
     if (!state) {
-      state = new AppState(app, this.topics);
+      state = new AppState(app, this.clock, this.topics);
       this.states.set(app.id, state);
     }
     return state;
@@ -139,8 +141,8 @@ export class Hub {
     const except = event.socketId === undefined ? undefined : state.connections.get(event.socketId);
     for (const name of event.channels) {
       const channel = state.channels.find(name);
-      const cached = this.keepsCache(state, name, channel);
-      // Most broadcasts go to channels nobody on this node watches: those cost no frame at all.
+      const cached = (channel?.kind ?? channelKind(name)).cache;
+      // Most broadcasts go to channels nobody on this node watches: but for cache channels, those cost no frame.
       if (!channel && !cached) continue;
       const frame = channelEvent(event.name, name, event.data);
       if (cached) state.channels.cache.set(name, frame);
@@ -156,17 +158,12 @@ export class Hub {
 
   /**
    * Sends an event frame to this node's subscribers of `name` but `except`, never awaiting. Cache channels keep
-   * the frame while the channel has subscribers on any node.
+   * the frame (for the app's cache_ttl, subscribers or not).
    */
   deliver(state: AppState, name: string, frame: string, except?: Connection): void {
     const channel = state.channels.find(name);
-    if (this.keepsCache(state, name, channel)) state.channels.cache.set(name, frame);
+    if ((channel?.kind ?? channelKind(name)).cache) state.channels.cache.set(name, frame);
     if (channel) this.broadcast(state.app, channel, frame, except);
-  }
-
-  /** Whether an event on `name` is kept as the channel's cached event: a cache channel with subscribers somewhere. */
-  private keepsCache(state: AppState, name: string, channel: Channel<Connection> | undefined): boolean {
-    return (channel?.kind ?? channelKind(name)).cache && (channel !== undefined || this.cluster.occupiedElsewhere(state.app.id, name));
   }
 
   /** Sends a frame to a channel's subscribers on this node but `except`, and reports it (messageSent) once. */
@@ -214,14 +211,6 @@ export class Hub {
   /** The channel's last subscriber in the whole cluster left (or its node died). */
   channelVacatedEverywhere(app: App, channel: string): void {
     if (this.events.wants("channelVacated")) this.events.emit("channelVacated", { app, channel });
-  }
-
-  /** Drops a cached event once no node has subscribers on the channel. */
-  forgetCacheIfVacant(app: App, channel: string): void {
-    const state = this.states.get(app.id);
-    if (state && !state.channels.find(channel) && !this.cluster.occupiedElsewhere(app.id, channel)) {
-      state.channels.cache.delete(channel);
-    }
   }
 
   /** Disconnects every connection of `app` signed in as this user, or whose signed channel data carries its id. */

@@ -128,7 +128,6 @@ export function leaveChannel(connection: Connection, channel: Channel<Connection
   const state = connection.state;
   if (state?.channels.removeIfEmpty(channel)) {
     hub.cluster.vacated(state.app.id, channel.name);
-    hub.forgetCacheIfVacant(state.app, channel.name);
     if (hub.events.wants("channelRemoved")) hub.events.emit("channelRemoved", { app, channel: channel.name });
     if (!hub.cluster.occupiedElsewhere(app.id, channel.name)) hub.channelVacatedEverywhere(app, channel.name);
   }

@@ -117,9 +117,7 @@ export class ClusterBroker implements Broker, ClusterPort {
       },
       channelVacated: (appId, channel) => {
         const app = hub.apps.findById(appId);
-        if (!app) return;
-        hub.forgetCacheIfVacant(app, channel);
-        if (!hub.hasLocalChannel(app, channel)) hub.channelVacatedEverywhere(app, channel);
+        if (app && !hub.hasLocalChannel(app, channel)) hub.channelVacatedEverywhere(app, channel);
       },
       channelOccupied: (appId, channel) => {
         const app = hub.apps.findById(appId);
@@ -329,17 +327,19 @@ export class ClusterBroker implements Broker, ClusterPort {
       case "hello":
         // A new node is a peer at once: it takes part in choosing the leader from its first moment.
         this.replicas.node(message.node, now);
-        return this.send({ type: "snapshot", to: message.node, ...this.snapshot() });
+        return this.send({ type: "snapshot", to: message.node, ...this.snapshot(true) });
       case "bye":
         return this.replicas.drop(message.node);
       case "sync":
-        return this.send({ type: "snapshot", to: message.node, ...this.snapshot() });
+        // Asked for because presence or channels disagree: cached events, which every node already took as they
+        // were published, need not travel again.
+        return this.send({ type: "snapshot", to: message.node, ...this.snapshot(false) });
       case "snapshot":
         this.syncRequested.delete(message.node);
         this.replicas.replace(message.node, message.apps, now);
         // A node that missed events (an outage) learns them here; one that has newer ones than the sender answers
         // with its own snapshot, since the sender may never ask (its hello went out before this node could hear it).
-        if (this.adoptCaches(message)) this.send({ type: "snapshot", to: message.node, ...this.snapshot() });
+        if (this.adoptCaches(message)) this.send({ type: "snapshot", to: message.node, ...this.snapshot(true) });
         return;
       case "query":
         return this.send({ type: "reply", to: message.node, id: message.id, ...this.localCounts(app!, message.channels) });
@@ -481,16 +481,17 @@ export class ClusterBroker implements Broker, ClusterPort {
   }
 
   /**
-   * This node's channels and members, and its cached events with their versions (`cached`: those of channels it
-   * has no subscribers on); also re-derives the digest from the channels and members, so it never drifts.
+   * This node's channels and members, and its cached events with their versions (`cached`, with `retained`: those of
+   * channels it has no subscribers on); also re-derives the digest from the channels and members, so it never drifts.
    */
-  private snapshot(): { apps: Snapshot; cached?: CachedSnapshot } {
+  private snapshot(retained: boolean): { apps: Snapshot; cached?: CachedSnapshot } {
     const snapshot: Snapshot = emptyRecord();
     let cached: CachedSnapshot | undefined;
     this.digest.reset();
     for (const state of this.hub.activeStates()) {
       const appId = state.app.id;
-      for (const [name, frame] of state.channels.cache) {
+      if (retained) state.channels.cache.sweep(); // nothing expired travels
+      for (const [name, frame] of retained ? state.channels.cache : []) {
         const version = state.channels.cache.version(name);
         if (version && !state.channels.channels.has(name)) ((cached ??= emptyRecord())[appId] ??= emptyRecord())[name] = { frame, ...version };
       }
@@ -526,9 +527,9 @@ export class ClusterBroker implements Broker, ClusterPort {
    */
   private adoptCaches(message: Extract<Envelope, { type: "snapshot" }>): boolean {
     let senderBehind = false;
-    const consider = (cache: CacheStore, name: string, frame: string | undefined, theirs: CacheVersion | undefined, keep: boolean) => {
+    const consider = (cache: CacheStore, name: string, frame: string | undefined, theirs: CacheVersion | undefined) => {
       if (theirs) this.hlc.observe(theirs.at);
-      if (frame !== undefined && keep) cache.offer(name, frame, theirs);
+      if (frame !== undefined) cache.offer(name, frame, theirs);
       const ours = cache.version(name);
       // An unversioned event comes from a node of the previous release, which would not take ours anyway.
       if (ours && (frame === undefined || (theirs !== undefined && isNewer(ours, theirs)))) senderBehind = true;
@@ -539,18 +540,14 @@ export class ClusterBroker implements Broker, ClusterPort {
       const cache = this.cacheOf(app);
       for (const [name, state] of Object.entries(channels)) {
         const theirs = state.cacheAt !== undefined && state.cacheBy !== undefined ? { at: state.cacheAt, by: state.cacheBy } : undefined;
-        consider(cache, name, state.cache, theirs, true); // the sender has subscribers: the event is kept
+        consider(cache, name, state.cache, theirs);
       }
     }
     for (const [appId, channels] of Object.entries(message.cached ?? {})) {
       const app = this.hub.apps.findById(appId);
       if (!app) continue;
       const cache = this.cacheOf(app);
-      for (const [name, { frame, at, by }] of Object.entries(channels)) {
-        // Kept as the hub keeps events: while some node has subscribers (or this node already keeps one).
-        const keep = cache.has(name) || this.hub.hasLocalChannel(app, name) || this.replicas.occupiedElsewhere(appId, name);
-        consider(cache, name, frame, { at, by }, keep);
-      }
+      for (const [name, { frame, at, by }] of Object.entries(channels)) consider(cache, name, frame, { at, by });
     }
     return senderBehind;
   }

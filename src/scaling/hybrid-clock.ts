@@ -3,6 +3,11 @@
 /** Sub-millisecond steps per millisecond: a node can version this many events per millisecond before running ahead. */
 const STEPS_PER_MS = 1000;
 
+/** The wall-clock millisecond a hybrid time was issued at (give or take the clocks' skew between nodes). */
+export function wallTimeOf(at: number): number {
+  return Math.floor(at / STEPS_PER_MS);
+}
+
 /**
  * Issues increasing times, `wall ms × 1000 + n`. A time seen from another node moves this clock past it, so an
  * event published after receiving another one is always newer, whatever the nodes' wall clocks say; events that

@@ -218,19 +218,22 @@ describe("scaling delivery", { concurrency: true }, () => {
         }
       });
 
-      it("forgets a cache channel's event once no node has subscribers: a later subscriber on another node gets cache_miss", async () => {
-        const name = unique("cache-fleeting-");
+      it("keeps a cache channel's event when no node has subscribers, as Pusher does: a later subscriber on another node gets it", async () => {
+        const name = unique("cache-kept-");
+        const vacant = unique("cache-vacant-");
         const only = await openPeer(nodes[0]!);
         const later = await openPeer(nodes.at(-1)!);
         try {
           await subscribe(only, name);
           await only.client.next(); // cache_miss
-          await nodes[0]!.sdk.trigger(name, "flash", "gone soon");
-          await cachedOn(later.node, name, JSON.parse(event("flash", name, "gone soon")));
+          await nodes[0]!.sdk.trigger([name, vacant], "flash", "still here");
+          await cachedOn(later.node, name, JSON.parse(event("flash", name, "still here")));
           await only.client.close();
           await eventually(() => apiGet(later.node, `/channels/${name}`, { info: "cache" }), ({ body }) => assert.deepEqual(body, { occupied: false }), 3000, 20);
           await subscribe(later, name);
-          assert.equal((await later.client.next()).raw, JSON.stringify({ event: "pusher:cache_miss", channel: name }));
+          assert.equal((await later.client.next()).raw, event("flash", name, "still here"));
+          await subscribe(later, vacant); // published while nobody anywhere was subscribed
+          assert.equal((await later.client.next()).raw, event("flash", vacant, "still here"));
         } finally {
           await closePeers(only, later);
         }

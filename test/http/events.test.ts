@@ -130,7 +130,7 @@ describe("POST /events delivery", () => {
     }
   });
 
-  it("accepts events for channels without subscribers, and does not cache them", async () => {
+  it("accepts events for channels without subscribers, and caches them on cache channels (as Pusher does)", async () => {
     const { core, connect, api } = setup();
     try {
       const response = await api("POST", "/events", { name: EVENT, data: DATA, channels: ["nobody-here", "cache-test-channel"] });
@@ -140,8 +140,9 @@ describe("POST /events delivery", () => {
       late.take();
       assert.deepEqual(late.subscribe("cache-test-channel").map((f) => f.raw), [
         '{"event":"pusher_internal:subscription_succeeded","data":"{}","channel":"cache-test-channel"}',
-        '{"event":"pusher:cache_miss","channel":"cache-test-channel"}',
+        `{"event":${JSON.stringify(EVENT)},"data":${JSON.stringify(DATA)},"channel":"cache-test-channel"}`,
       ]);
+      assert.deepEqual([...core.hub.state(core.hub.apps.findById("123456")!).channels.cache.keys()], ["cache-test-channel"]);
     } finally {
       await core.shutdown();
     }

@@ -10,6 +10,8 @@ const defaults = {
   maxMessageSize: 10_000,
   maxBacklogBytes: 1_048_576,
   maxChannelsPerConnection: 1_000,
+  cacheTtl: 1_800,
+  maxCachedEvents: 10_000,
   userAuthenticationTimeout: null,
   subscriptionCount: false,
   webhooks: [],

@@ -49,13 +49,27 @@ describe("cluster delivery", () => {
     assert.equal(late.at(-1)?.raw, '{"event":"price","data":"{\\"p\\":1}","channel":"cache-prices"}');
   });
 
-  it("forgets a cached event once no node has subscribers", async () => {
-    const { nodes: [a, b] } = createCluster(2);
-    const only = a!.connect();
+  it("keeps a cache channel's event on every node for cache_ttl, subscribers or not; a node started later has it too", async () => {
+    const app = { ...APP_A, cacheTtl: 60 };
+    const { clock, nodes: [a, b], add } = createCluster(2, [app]);
+    const only = a!.connect(app);
     only.subscribe("cache-x");
-    await a!.broker.publish(APP_A, { name: "e", data: "{}", channels: ["cache-x"] });
+    await a!.broker.publish(app, { name: "e", data: "{}", channels: ["cache-x", "cache-nobody"] });
     only.disconnect();
-    assert.equal(b!.connect().subscribe("cache-x").at(-1)?.event, "pusher:cache_miss");
+    clock.advance(30_000);
+    const late = b!.connect(app);
+    assert.equal(late.subscribe("cache-x").at(-1)?.event, "e", "kept after its last subscriber left");
+    assert.equal(late.subscribe("cache-nobody").at(-1)?.event, "e", "kept though nobody ever subscribed");
+    late.disconnect(); // nobody subscribed anywhere again: the newcomer can only learn it from the retained events
+    const c = add("C");
+    assert.equal(c.connect(app).subscribe("cache-nobody").at(-1)?.event, "e", "a newcomer learns it from the others");
+    clock.advance(30_000);
+    for (const node of [a!, b!, c]) {
+      assert.equal(node.connect(app).subscribe("cache-nobody").at(-1)?.event, "pusher:cache_miss", `${node.id}: forgotten at cache_ttl`);
+    }
+    add("D");
+    clock.advance(2_000);
+    assert.equal(c.connect(app).subscribe("cache-x").at(-1)?.event, "pusher:cache_miss", "nothing expired is handed on");
   });
 
   it("terminates a user's connections on every node", async () => {
