@@ -20,6 +20,7 @@ import type { PubSub } from "./pubsub.ts";
 import { Replicas } from "./replicas.ts";
 import { EchoWatch } from "./echo-watch.ts";
 import { HybridClock } from "./hybrid-clock.ts";
+import type { Standing } from "./replicas.ts";
 import { type CacheStore, type CacheVersion, isNewer } from "../channels/cache-store.ts";
 
 export interface ClusterOptions {
@@ -96,6 +97,7 @@ export class ClusterBroker implements Broker, ClusterPort {
   private queries = 0;
   /** Messages sent so far: each carries its number, so the others can tell one that arrives out of order. */
   private sequence = 0;
+  private readonly startedAt: number;
   private leaving = false;
   private lastMalformedLog = -Infinity;
 
@@ -104,7 +106,8 @@ export class ClusterBroker implements Broker, ClusterPort {
     this.pubsub = pubsub;
     this.options = { ...CLUSTER_DEFAULTS, ...options };
     this.nodeId = options.nodeId;
-    this.echo = new EchoWatch(this.options.heartbeatMs, this.options.lateMs, options.clock.now());
+    this.startedAt = options.clock.now();
+    this.echo = new EchoWatch(this.options.heartbeatMs, this.options.lateMs, this.startedAt);
     this.hlc = new HybridClock(() => options.clock.now());
     this.replicas = new Replicas({
       memberAppeared: (appId, channel, member) => {
@@ -232,15 +235,35 @@ export class ClusterBroker implements Broker, ClusterPort {
     return this.replicas.remoteChannels(appId);
   }
 
+  /**
+   * Whether this node speaks for the cluster (sends its webhooks): the live node with the lowest standing, then the
+   * lowest id. A node that just started is warming for two heartbeats: what it learns from the others' snapshots then
+   * is not news, and a settled node keeps speaking meanwhile, so a node joining or restarting repeats no
+   * member_added or channel_occupied. A leaving node gives way to every other, so the members and channels it takes
+   * away are reported by whoever leads next; nodes that all leave together still have a leader.
+   */
   isLeader(): boolean {
-    if (this.leaving) return this.replicas.nodes.size === 0;
-    for (const [id, node] of this.replicas.nodes) if (id < this.nodeId && !node.gone) return false;
+    const mine = this.standing;
+    for (const [id, node] of this.replicas.nodes) {
+      if (node.gone) continue;
+      if (node.standing < mine || (node.standing === mine && id < this.nodeId)) return false;
+    }
     return true;
   }
 
-  /** This node is about to shut down: the others speak for the cluster from now on (they see its channels go). */
+  private get standing(): Standing {
+    if (this.leaving) return 2;
+    return this.options.clock.now() - this.startedAt < 2 * this.options.heartbeatMs ? 1 : 0;
+  }
+
+  /**
+   * This node is about to shut down: the others speak for the cluster from now on (they see its channels go). Told
+   * at once, before the clients are closed, so that the members and channels they take away are reported by the next
+   * leader rather than by nobody.
+   */
   beginShutdown(): void {
     this.leaving = true;
+    if (this.pubsub.connected) this.heartbeat(this.options.clock.now());
   }
 
   joined(appId: string, channel: string, userId: string | number, data: Record<string, unknown>): void {
@@ -282,7 +305,10 @@ export class ClusterBroker implements Broker, ClusterPort {
     const known = this.replicas.nodes.get(message.node);
     if (known) known.lastSeen = now;
     const late = known !== undefined && message.seq !== undefined && message.seq <= known.seq;
-    if (known && !late && message.seq !== undefined) known.seq = message.seq;
+    if (known && !late) {
+      if (message.seq !== undefined) known.seq = message.seq;
+      known.standing = standingOf(message);
+    } else if (known && message.leaving) known.standing = 2; // leaving is for good, however late it is heard
     // Stalled: this may be a backlog the broker releases late; the resynchronisation afterwards stands in for it.
     if (this.echo.stalled && !TAKEN_WHILE_STALLED.has(message.type)) return;
     if ("to" in message && message.to !== this.nodeId) return;
@@ -294,9 +320,10 @@ export class ClusterBroker implements Broker, ClusterPort {
       return;
     }
     this.handle(message, now);
-    if (!known && message.seq !== undefined) {
-      const created = this.replicas.nodes.get(message.node);
-      if (created) created.seq = message.seq;
+    const created = known ? undefined : this.replicas.nodes.get(message.node);
+    if (created) {
+      if (message.seq !== undefined) created.seq = message.seq;
+      created.standing = standingOf(message);
     }
   }
 
@@ -325,7 +352,7 @@ export class ClusterBroker implements Broker, ClusterPort {
         if (peer.digest.value !== message.digest) this.requestSync(message.node, now);
         return;
       case "hello":
-        // A new node is a peer at once: it takes part in choosing the leader from its first moment.
+        // A new node is a peer at once (queries wait for it), and leads once it has settled (see isLeader).
         this.replicas.node(message.node, now);
         return this.send({ type: "snapshot", to: message.node, ...this.snapshot(true) });
       case "bye":
@@ -357,7 +384,9 @@ export class ClusterBroker implements Broker, ClusterPort {
 
   private send(message: Outgoing): void {
     if (this.echo.stalled && !SENT_WHILE_STALLED.has(message.type)) return; // it would be delivered late, if at all
-    this.pubsub.publish(this.options.channel, encodeEnvelope(this.nodeId, message, ++this.sequence));
+    const standing = this.standing;
+    const sender = { seq: ++this.sequence, ...(standing === 1 && { warming: true as const }), ...(standing === 2 && { leaving: true as const }) };
+    this.pubsub.publish(this.options.channel, encodeEnvelope(this.nodeId, message, sender));
   }
 
   private malformed(problem: string): void {
@@ -616,4 +645,9 @@ export class ClusterBroker implements Broker, ClusterPort {
       ...(cachedFrame !== undefined && { cachedFrame }),
     };
   }
+}
+
+/** The standing a node's message announces (nodes of older releases announce none: settled). */
+function standingOf(message: { readonly warming?: true | undefined; readonly leaving?: true | undefined }): Standing {
+  return message.leaving ? 2 : message.warming ? 1 : 0;
 }

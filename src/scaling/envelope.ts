@@ -19,7 +19,13 @@ const Time = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
  * release neither send nor read it.
  */
 const Seq = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
-const base = { v: v.literal(ENVELOPE_VERSION), node: Id, seq: v.optional(Seq) };
+/**
+ * How far the sender is from speaking for the cluster (webhooks; see ClusterBroker.isLeader): `warming`, it started
+ * moments ago and is still learning the others' state; `leaving`, it is shutting down. Absent on a settled node, and
+ * on every message of older releases.
+ */
+const standing = { warming: v.optional(v.literal(true)), leaving: v.optional(v.literal(true)) };
+const base = { v: v.literal(ENVELOPE_VERSION), node: Id, seq: v.optional(Seq), ...standing };
 const addressed = { ...base, to: Id };
 
 /** Snapshot of one node: per app, per occupied channel, its presence members and cached event. */
@@ -82,13 +88,20 @@ export type Snapshot = Extract<Envelope, { type: "snapshot" }>["apps"];
 export type CachedSnapshot = NonNullable<Extract<Envelope, { type: "snapshot" }>["cached"]>;
 
 /** Distributes `Omit` over the union so each variant keeps its own fields. */
-type WithoutBase<T> = T extends unknown ? Omit<T, "v" | "node" | "seq"> : never;
-/** A message as the broker writes it; `v`, `node` and `seq` are filled in on send. */
+type WithoutBase<T> = T extends unknown ? Omit<T, "v" | "node" | "seq" | "warming" | "leaving"> : never;
+/** A message as the broker writes it; the sender's fields (`v`, `node`, `seq`, its standing) are filled in on send. */
 export type Outgoing = WithoutBase<Envelope>;
 
-/** One message as sent by `node`, its `seq`th (absent for one-off senders such as `resound restart`). */
-export function encodeEnvelope(node: string, message: Outgoing, seq?: number): string {
-  return JSON.stringify({ v: ENVELOPE_VERSION, node, ...(seq !== undefined && { seq }), ...message });
+/** What a sender says of itself on every message; a one-off sender (`resound restart`) says nothing. */
+export interface Sender {
+  readonly seq?: number;
+  readonly warming?: true;
+  readonly leaving?: true;
+}
+
+/** One message as sent by `node`. */
+export function encodeEnvelope(node: string, message: Outgoing, sender: Sender = {}): string {
+  return JSON.stringify({ v: ENVELOPE_VERSION, node, ...sender, ...message });
 }
 
 /** Parses and validates one message; returns an error description instead of throwing. */

@@ -24,6 +24,8 @@ class NodeReplica {
   lastSeen: number;
   /** The newest message counter (`seq`) heard from the node; 0 until one is. */
   seq = 0;
+  /** 0 settled, 1 warming (just started), 2 leaving: the lowest standing, then the lowest id, leads the cluster. */
+  standing: Standing = 0;
   readonly digest = new Digest();
   readonly apps = new Map<string, Map<string, Map<string, StoredMember>>>();
   /** Channels (`app\nchannel`) where the node has presence subscriptions without user_id. */
@@ -40,6 +42,9 @@ class NodeReplica {
     this.lastSeen = now;
   }
 }
+
+/** 0 settled, 1 warming (just started, still learning the others' state), 2 leaving (shutting down). */
+export type Standing = 0 | 1 | 2;
 
 /** A member as kept here: its data changes when its node refreshes it. */
 interface StoredMember extends RemoteMember {

@@ -163,4 +163,59 @@ describe("webhooks, cluster", () => {
       await receiver.close();
     }
   });
+
+  it("a node that joins or restarts repeats no member_added or channel_occupied, whatever its id; it leads once settled", async () => {
+    const receiver = await startWebhookReceiver();
+    const app: App = { ...APP_A, webhooks: [hook(receiver.url, { eventTypes: ["channel_occupied", "channel_vacated", "member_added", "member_removed"] })] };
+    const { bus, clock, nodes: [a, b], add } = createCluster(2, [app]);
+    const settle = async (ms = 200) => {
+      clock.advance(ms);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    };
+    const seen = () => receiver.events().map((e) => `${e.name}:${(e as { user_id?: string }).user_id ?? e.channel}`);
+    try {
+      a!.connect(app).subscribe("presence-room", { channelData: { user_id: "u1" } });
+      b!.connect(app).subscribe("presence-room", { channelData: { user_id: "u2" } });
+      await settle(3_000);
+      assert.deepEqual(seen(), ["channel_occupied:presence-room", "member_added:u1", "member_added:u2"]);
+      bus.freeze(); // the others' answers arrive once the new nodes are running, as over a network
+      const first = add("0"); // a lower id than A's: the leader-to-be, learning the cluster's state
+      const last = add("Z");
+      bus.thaw();
+      await settle(3_000);
+      assert.deepEqual(seen(), ["channel_occupied:presence-room", "member_added:u1", "member_added:u2"], "nothing repeated");
+      first.connect(app).subscribe("presence-room", { channelData: { user_id: "u3" } });
+      last.connect(app).subscribe("presence-room", { channelData: { user_id: "u4" } });
+      await settle();
+      assert.deepEqual(seen().slice(3), ["member_added:u3", "member_added:u4"], "once each, from the new leader");
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("the leader shutting down hands over first: its members' member_removed and its channels' channel_vacated are sent", async () => {
+    const receiver = await startWebhookReceiver();
+    const app: App = { ...APP_A, webhooks: [hook(receiver.url, { eventTypes: ["channel_occupied", "channel_vacated", "member_added", "member_removed"] })] };
+    const { clock, nodes: [a, b] } = createCluster(2, [app]);
+    const settle = async (ms = 200) => {
+      clock.advance(ms);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    };
+    const seen = () => receiver.events().map((e) => `${e.name}:${(e as { user_id?: string }).user_id ?? e.channel}`);
+    try {
+      a!.connect(app).subscribe("presence-room", { channelData: { user_id: "x" } });
+      a!.connect(app).subscribe("only-on-a");
+      b!.connect(app).subscribe("presence-room", { channelData: { user_id: "y" } });
+      await settle(3_000);
+      assert.equal(seen().length, 4);
+      const stopped = a!.core.shutdown(); // A, the leader (lowest id), stops gracefully
+      for (const connection of [...a!.core.hub.state(app).connections.values()]) connection.closed();
+      await settle();
+      await stopped;
+      await settle();
+      assert.deepEqual(seen().slice(4).sort(), ["channel_vacated:only-on-a", "member_removed:x"]);
+    } finally {
+      await receiver.close();
+    }
+  });
 });
