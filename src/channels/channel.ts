@@ -2,7 +2,7 @@
 
 import type { BacklogSubject, PublishMeter } from "../limits/backlog.ts";
 import { channelKind, type ChannelKind } from "./channel-kind.ts";
-import { PresenceRoster } from "./presence.ts";
+import { type Member, PresenceRoster } from "./presence.ts";
 
 /** What a channel needs from a subscriber: a way to receive frames, and a check of its unsent data. */
 export interface Subscriber extends BacklogSubject {
@@ -93,32 +93,35 @@ export class Channel<S extends Subscriber = Subscriber> {
   /**
    * Adds or replaces `subscriber`'s subscription. Returns what the other subscribers must be told:
    * `joined` (send member_added with the new data) and `left` (send member_removed for that user id).
-   * A re-subscribe by the same user only refreshes the stored data (`refreshed`), which nobody is told of.
+   * A re-subscribe by the same user only refreshes the stored data (`refreshed`: the member, when what others see of
+   * it changed), which nobody is told of.
    */
-  add(subscriber: S, subscription: Subscription): { joined: boolean; left: string | number | undefined; refreshed: boolean } {
+  add(subscriber: S, subscription: Subscription): { joined: boolean; left: string | number | undefined; refreshed: Member | undefined } {
     const previous = this.subscribers.get(subscriber);
     this.subscribers.set(subscriber, subscription);
     // A joiner needs no scan from an earlier mark: the subscription_succeeded it is sent next checks it directly.
     if (!previous) this.topics?.subscribe(subscriber, this.topic);
     const roster = this.presence;
-    if (!roster) return { joined: false, left: undefined, refreshed: false };
+    if (!roster) return { joined: false, left: undefined, refreshed: undefined };
     if (previous && previous.userId !== undefined && String(previous.userId) === String(subscription.userId)) {
-      roster.update(previous.userId, subscription.data);
-      return { joined: false, left: undefined, refreshed: true };
+      return { joined: false, left: undefined, refreshed: roster.update(previous, subscription) };
     }
-    const joined = roster.join(subscription.userId, subscription.data);
-    const left = previous ? roster.leave(previous.userId) : undefined;
-    return { joined, left, refreshed: false };
+    const joined = roster.join(subscription);
+    const gone = previous ? roster.leave(previous) : {};
+    return { joined, left: gone.left, refreshed: gone.refreshed };
   }
 
-  /** Removes `subscriber`; `left` is the user id to announce when that was the user's last socket here. */
-  remove(subscriber: S): { removed: boolean; left: string | number | undefined } {
+  /**
+   * Removes `subscriber`; `left` is the user id to announce when that was the user's last socket here, `refreshed`
+   * the member when it stays but now shows another subscription's data.
+   */
+  remove(subscriber: S): { removed: boolean; left: string | number | undefined; refreshed: Member | undefined } {
     const subscription = this.subscribers.get(subscriber);
-    if (!subscription) return { removed: false, left: undefined };
+    if (!subscription) return { removed: false, left: undefined, refreshed: undefined };
     this.subscribers.delete(subscriber);
     this.topics?.unsubscribe(subscriber, this.topic);
-    const left = this.presence?.leave(subscription.userId);
-    return { removed: true, left };
+    const gone = this.presence?.leave(subscription) ?? {};
+    return { removed: true, left: gone.left, refreshed: gone.refreshed };
   }
 
   get occupied(): boolean {

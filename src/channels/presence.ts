@@ -2,13 +2,22 @@
 
 import type { PresenceSnapshot } from "../protocol/frames.ts";
 
-/** One presence user on this node. */
+/** A presence subscription as the roster holds it (the channel's own record, compared by identity). */
+export interface Held {
+  readonly userId: string | number | undefined;
+  readonly data: Record<string, unknown>;
+}
+
+/**
+ * One presence user on this node. Its id and data are those of its earliest subscription still open, as Reverb
+ * computes the member list over the channel's subscriptions in order (first occurrence of a user_id kept).
+ */
 export interface Member {
-  readonly userId: string | number;
+  userId: string | number;
   /** The member's decoded channel_data (`user_id`, `user_info`, anything else the app signed). */
   data: Record<string, unknown>;
-  /** How many of this node's subscriptions belong to the user. */
-  sockets: number;
+  /** This node's subscriptions of the user, oldest first. */
+  readonly held: Held[];
 }
 
 /** A member as another node reported it. */
@@ -27,40 +36,61 @@ export class PresenceRoster {
    * Records a subscription; returns true when the others must be told (`member_added`): the user was not
    * present before. Subscriptions without a user_id are always announced, as Reverb does.
    */
-  join(userId: string | number | undefined, data: Record<string, unknown>): boolean {
+  join(subscription: Held): boolean {
+    const { userId, data } = subscription;
     if (userId === undefined) {
       this.anonymous++;
       return true;
     }
     const existing = this.members.get(String(userId));
     if (existing) {
-      existing.sockets++;
+      existing.held.push(subscription);
       return false;
     }
-    this.members.set(String(userId), { userId, data, sockets: 1 });
+    this.members.set(String(userId), { userId, data, held: [subscription] });
     return true;
   }
 
-  /** Replaces a present user's data (a socket re-subscribed as the same user). */
-  update(userId: string | number, data: Record<string, unknown>): void {
-    const member = this.members.get(String(userId));
-    if (member) member.data = data;
+  /**
+   * A socket re-subscribed as the same user: its subscription is replaced where it stands. Returns the member when
+   * its data changed (it was the user's earliest subscription), for the other nodes' copies.
+   */
+  update(previous: Held, next: Held): Member | undefined {
+    const member = this.members.get(String(previous.userId));
+    const index = member?.held.indexOf(previous) ?? -1;
+    if (index < 0) return undefined;
+    member!.held[index] = next;
+    return index === 0 ? this.follow(member!) : undefined;
   }
 
   /**
-   * Forgets a subscription. When it was the user's last, returns the user id to announce in `member_removed`: the
-   * leaving subscription's own, as Reverb sends it (1 and "1" are one user; pusher-js keys members by string).
+   * Forgets a subscription. `left`: when it was the user's last, the user id to announce in `member_removed` (the
+   * leaving subscription's own, as Reverb sends it: 1 and "1" are one user; pusher-js keys members by string).
+   * `refreshed`: the member when it stays but now shows its next subscription's id and data.
    */
-  leave(userId: string | number | undefined): string | number | undefined {
+  leave(subscription: Held): { left?: string | number; refreshed?: Member } {
+    const { userId } = subscription;
     if (userId === undefined) {
       this.anonymous = Math.max(0, this.anonymous - 1);
-      return undefined;
+      return {};
     }
     const key = String(userId);
     const member = this.members.get(key);
-    if (!member || --member.sockets > 0) return undefined;
-    this.members.delete(key);
-    return userId;
+    const index = member?.held.indexOf(subscription) ?? -1;
+    if (index < 0) return {};
+    member!.held.splice(index, 1);
+    if (member!.held.length === 0) {
+      this.members.delete(key);
+      return { left: userId };
+    }
+    return index === 0 ? { refreshed: this.follow(member!) } : {};
+  }
+
+  /** The member takes its earliest subscription's id and data. */
+  private follow(member: Member): Member {
+    member.userId = member.held[0]!.userId!;
+    member.data = member.held[0]!.data;
+    return member;
   }
 
   /**
@@ -73,9 +103,12 @@ export class PresenceRoster {
     return count;
   }
 
-  /** The member list for `subscription_succeeded`: this node's members, then those only on other nodes. */
-  snapshot(elsewhere?: ReadonlyMap<string, OtherMember>): PresenceSnapshot {
-    if (this.anonymous > 0) return { count: 0, ids: [], hash: [] };
+  /**
+   * The member list for `subscription_succeeded`: this node's members, then those only on other nodes. A
+   * subscription without user_id, here or on another node, empties it (Reverb's rule, made cluster-wide).
+   */
+  snapshot(elsewhere?: ReadonlyMap<string, OtherMember>, anonymousElsewhere = false): PresenceSnapshot {
+    if (this.anonymous > 0 || anonymousElsewhere) return { count: 0, ids: [], hash: [] };
     const ids: Array<string | number> = [];
     const hash: Record<string, unknown> = Object.create(null);
     const add = (key: string, member: OtherMember) => {

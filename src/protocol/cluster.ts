@@ -37,8 +37,8 @@ export interface ClusterPort {
   /** Channels of the app with subscribers on other nodes. */
   remoteChannels(appId: string): Iterable<string>;
   /**
-   * Whether this node speaks for the cluster about cluster-wide changes (webhooks): the live node with the
-   * lowest id, and a node alone. A node that is shutting down hands it over to the others.
+   * Whether this node speaks for the cluster about cluster-wide changes (webhooks): the settled live node with the
+   * lowest id, and a node alone. A node that just started, or is shutting down, leaves it to the others.
    */
   isLeader(): boolean;
 }

@@ -40,7 +40,8 @@ export function subscribe(connection: Connection, app: App, state: AppState, dat
     }
   }
   const { channel, elsewhere } = join(connection, app, state, name, auth, rawChannelData);
-  connection.send(subscriptionSucceeded(name, channel.presence?.snapshot(elsewhere)));
+  const anonymousElsewhere = channel.presence !== undefined && connection.hub.cluster.anonymousElsewhere(app.id, name);
+  connection.send(subscriptionSucceeded(name, channel.presence?.snapshot(elsewhere, anonymousElsewhere)));
   if (channel.kind.cache) {
     const cached = state.channels.cache.get(name);
     if (cached !== undefined) return connection.send(cached);
@@ -99,7 +100,7 @@ export function join(
     if (userId === undefined || !elsewhere?.has(String(userId))) hub.broadcast(app, channel, memberAdded(name, stored), connection);
   }
   // Other nodes keep a copy of the member: give them the new data for the member lists of later joiners.
-  if (refreshed && userId !== undefined) cluster.refreshed(app.id, name, userId, stored);
+  if (refreshed) cluster.refreshed(app.id, name, refreshed.userId, refreshed.data);
   if (left !== undefined) announceLeave(connection, channel, left, connection);
   return { channel, elsewhere };
 }
@@ -116,10 +117,12 @@ export function unsubscribe(connection: Connection, data: unknown): void {
 /** Removes `connection` from `channel`, tells the others when a presence user left, drops the channel when empty. */
 export function leaveChannel(connection: Connection, channel: Channel<Connection>): void {
   const hadAnonymous = (channel.presence?.anonymous ?? 0) > 0;
-  const { left } = channel.remove(connection);
+  const { left, refreshed } = channel.remove(connection);
   connection.channels = withoutChannel(connection.channels, channel.name);
   const { hub } = connection;
   const app = connection.app!;
+  // The user's earliest socket left but another stays: what later joiners see of the member is now that one's.
+  if (refreshed) hub.cluster.refreshed(app.id, channel.name, refreshed.userId, refreshed.data);
   hub.cluster.countChanged(app.id, channel.name);
   hub.subscriptionCounts.changed(app, channel.name);
   if (hub.events.wants("unsubscribed")) hub.events.emit("unsubscribed", { app, socketId: connection.socketId, channel: channel.name });

@@ -48,6 +48,7 @@ export type Standing = 0 | 1 | 2;
 
 /** A member as kept here: its data changes when its node refreshes it. */
 interface StoredMember extends RemoteMember {
+  userId: string | number;
   data: Record<string, unknown>;
 }
 
@@ -161,9 +162,13 @@ export class Replicas {
     const key = String(userId);
     const known = members.get(key);
     if (known) {
-      // The member's data was refreshed (a re-subscribe, or a snapshot): the latest data wins cluster-wide.
+      // The member's data was refreshed (a re-subscribe, its earliest socket gone, or a snapshot): the latest id
+      // (1 or "1") and data win cluster-wide.
+      known.userId = userId;
       known.data = data;
-      this.aggregate.get(appId)!.get(channel)!.members.get(key)!.data = data;
+      const combined = this.aggregate.get(appId)!.get(channel)!.members.get(key)!;
+      combined.userId = userId;
+      combined.data = data;
       return;
     }
     const member = { userId, data };

@@ -84,4 +84,28 @@ describe("cluster presence", () => {
     clock.advance(CLUSTER_DEFAULTS.heartbeatMs * 2);
     assert.ok(!bus.log.slice(sent).some((message) => message.includes('"type":"sync"')), "the replicas' digests still agree");
   });
+
+  it("when a user's earliest tab closes, joiners on every node see the next tab's id and data", () => {
+    const { nodes: [a, b] } = createCluster(2);
+    const first = a!.connect();
+    first.subscribe(CHANNEL, { channelData: user(1, "first") });
+    a!.connect().subscribe(CHANNEL, { channelData: user("1", "second") });
+    first.disconnect();
+    for (const node of [a!, b!]) {
+      const succeeded = node.connect().subscribe(CHANNEL, { channelData: user(`joiner-${node.id}`) }).find((frame) => frame.event === "pusher_internal:subscription_succeeded")!;
+      const presence = (succeeded.data as { presence: { ids: unknown[]; hash: Record<string, unknown> } }).presence;
+      assert.deepEqual(presence.hash["1"], { name: "second" }, `joiner on node ${node.id}`);
+      assert.ok(presence.ids.includes("1"), `joiner on node ${node.id}: ${JSON.stringify(presence.ids)}`);
+    }
+  });
+
+  it("a presence subscription without user_id on one node empties the member list for joiners on every node (Reverb's rule)", () => {
+    const { nodes: [a, b] } = createCluster(2);
+    a!.connect().subscribe(CHANNEL, { channelData: { user_info: { name: "no id" } } });
+    a!.connect().subscribe(CHANNEL, { channelData: user(1) });
+    for (const node of [a!, b!]) {
+      const succeeded = node.connect().subscribe(CHANNEL, { channelData: user(2) }).find((frame) => frame.event === "pusher_internal:subscription_succeeded")!;
+      assert.deepEqual((succeeded.data as { presence: unknown }).presence, { count: 0, ids: [], hash: [] }, `joiner on node ${node.id}`);
+    }
+  });
 });

@@ -258,3 +258,29 @@ describe("re-subscribing", () => {
     assert.deepEqual(watcher.takeRaw(), [removed(3)]);
   });
 });
+
+describe("a user on several sockets", () => {
+  const presenceOf = (frames: Array<{ raw: string }>) => JSON.parse(JSON.parse(frames[0]!.raw).data).presence;
+
+  it("shows the earliest open subscription's id and user_info: when the first tab leaves, the next one's (as Reverb)", () => {
+    const { member, client, core } = setup();
+    const first = member(user(1, "first"));
+    const second = member(user("1", "second"));
+    assert.deepEqual(presenceOf(client().subscribe(CHANNEL, { channelData: user(2) })), { count: 2, ids: [1, 2], hash: { 1: { name: "first" }, 2: { name: "Test User 2" } } });
+    first.disconnect();
+    assert.deepEqual(presenceOf(client().subscribe(CHANNEL, { channelData: user(3) })), { count: 3, ids: ["1", 2, 3], hash: { 1: { name: "second" }, 2: { name: "Test User 2" }, 3: { name: "Test User 3" } } });
+    assert.deepEqual(core.hub.state(APP_A).channels.find(CHANNEL)?.presence?.members.get("1")?.userId, "1");
+    second.disconnect();
+    assert.equal(core.hub.state(APP_A).channels.find(CHANNEL)?.presence?.members.has("1"), false);
+  });
+
+  it("a later tab re-subscribing with new data changes nothing others see; the earliest one re-subscribing does", () => {
+    const { member, client } = setup();
+    const first = member(user(1, "first"));
+    const second = member(user(1, "second"));
+    second.subscribe(CHANNEL, { channelData: user(1, "second, renamed") });
+    assert.deepEqual(presenceOf(client().subscribe(CHANNEL, { channelData: user(2) })).hash[1], { name: "first" });
+    first.subscribe(CHANNEL, { channelData: user(1, "first, renamed") });
+    assert.deepEqual(presenceOf(client().subscribe(CHANNEL, { channelData: user(3) })).hash[1], { name: "first, renamed" });
+  });
+});
