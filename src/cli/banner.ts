@@ -26,11 +26,11 @@ export function banner(options: {
   const secure = tls.material !== null;
   const { server, apps } = config;
   const hostname = server.hostname && server.hostname !== server.host ? ` (${server.hostname})` : "";
-  const publicHost = server.hostname ? hostOf(server.hostname) : server.host === "0.0.0.0" || server.host === "::" ? "localhost" : server.host;
+  const publicHost = bracketed(server.hostname ? hostOf(server.hostname) : server.host === "0.0.0.0" || server.host === "::" ? "localhost" : server.host);
   const base = `${publicHost}:${port}${server.path}`;
   const lines = [
     `Resound ${VERSION} on ${RUNTIME_NAMES[host.runtime.name]} ${host.runtime.version}`,
-    `Starting ${secure ? "secure " : ""}server on ${server.host}:${port}${server.path}${hostname}`,
+    `Starting ${secure ? "secure " : ""}server on ${bracketed(server.host)}:${port}${server.path}${hostname}`,
     `  WebSocket  ${secure ? "wss" : "ws"}://${base}/app/{key}`,
     `  HTTP API   ${secure ? "https" : "http"}://${base}/apps/{app id}`,
     `  Apps       ${apps.map((app) => `${app.id} (key ${app.key})`).join(", ")}`,
@@ -60,8 +60,9 @@ export function banner(options: {
       // Banners end up in process logs: only the generated development app's secret (which exists to be pasted) is shown.
       ["REVERB_APP_SECRET", options.development && !config.production ? app.secret : "(your app's secret; not printed)"],
       ["REVERB_HOST", publicHost],
-      ["REVERB_PORT", String(port)],
-      ["REVERB_SCHEME", secure ? "https" : "http"],
+      // Behind a proxy clients use its port and scheme: the ones already set (REVERB_PORT, REVERB_SCHEME) are kept.
+      ["REVERB_PORT", String(server.clientPort ?? port)],
+      ["REVERB_SCHEME", server.clientScheme ?? (secure ? "https" : "http")],
       ...(server.path ? [["REVERB_SERVER_PATH", server.path] as [string, string]] : []),
       ["VITE_REVERB_APP_KEY", '"${REVERB_APP_KEY}"'],
       ["VITE_REVERB_HOST", '"${REVERB_HOST}"'],
@@ -71,4 +72,9 @@ export function banner(options: {
     for (const [name, value] of vars) lines.push(`  ${name}=${value}`);
   }
   return lines.join("\n");
+}
+
+/** An IPv6 address as URLs (and pusher-js's wsHost) need it: in brackets. */
+function bracketed(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
 }

@@ -60,6 +60,12 @@ export interface ServerSettings {
   readonly path: string;
   /** Public hostname: shown in the banner and used to find Herd/Valet certificates. */
   readonly hostname: string | null;
+  /**
+   * The port and scheme clients connect to (the Laravel app's REVERB_PORT and REVERB_SCHEME, e.g. 443 and https
+   * behind a proxy): the banner suggests them; null = this server's own.
+   */
+  readonly clientPort: number | null;
+  readonly clientScheme: "http" | "https" | null;
   readonly maxRequestSize: number;
   readonly tls: TlsSettings | null;
   readonly scalingEnabled: boolean;
@@ -94,6 +100,8 @@ export const DEFAULT_SERVER: ServerSettings = {
   port: 8080,
   path: "",
   hostname: null,
+  clientPort: null,
+  clientScheme: null,
   maxRequestSize: 10_000,
   tls: null,
   scalingEnabled: false,

@@ -148,6 +148,9 @@ export const NatsServers = v.pipe(
 /** Which broker carries messages between nodes. */
 export const ScalingDriver = v.picklist(["redis", "nats"], '"redis" or "nats"');
 
+/** The scheme clients use (REVERB_SCHEME). */
+export const Scheme = v.picklist(["http", "https"], '"http" or "https"');
+
 /** A DNS name or IPv4 address: dot-separated labels of letters, digits, `-` and `_` (a trailing dot allowed). */
 const HOST_NAME = /^(?=.{1,254}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/;
 /** An IPv6 address, optionally with a zone (`fe80::1%eth0`). */

@@ -72,6 +72,9 @@ const ServerSection = v.strictObject({
       token: opt(OptionalText),
     })),
   })),
+  // Reverb's stock server entry has these (Laravel Pulse and Telescope ingestion); nothing here uses them.
+  pulse_ingest_interval: opt(v.unknown()),
+  telescope_ingest_interval: opt(v.unknown()),
 });
 
 const AppEntry = v.strictObject({

@@ -181,6 +181,21 @@ describe("banner: Laravel .env lines", () => {
     assert.ok(!lines.join("\n").includes("reverb-secret"));
   });
 
+  it("keeps the port and scheme clients already use (REVERB_PORT, REVERB_SCHEME behind a proxy)", () => {
+    const lines = render({ server: { hostname: "ws.example.com", clientPort: 443, clientScheme: "https" }, port: 23014 });
+    assert.ok(lines.includes("  REVERB_HOST=ws.example.com"));
+    assert.ok(lines.includes("  REVERB_PORT=443"), lines.join("\n"));
+    assert.ok(lines.includes("  REVERB_SCHEME=https"));
+    assert.ok(lines.includes("  WebSocket  ws://ws.example.com:23014/app/{key}"), "where this server itself listens");
+  });
+
+  it("brackets an IPv6 address in the Starting line, the URLs and REVERB_HOST", () => {
+    const lines = render({ server: { host: "::1" }, port: 30847 });
+    assert.ok(lines.includes("Starting server on [::1]:30847"), lines.join("\n"));
+    assert.ok(lines.includes("  WebSocket  ws://[::1]:30847/app/{key}"));
+    assert.ok(lines.includes("  REVERB_HOST=[::1]"));
+  });
+
   it("says when the app is the generated development app", () => {
     const lines = render({ development: "credentials kept in /home/me/.config/resound/development-app.json" });
     assert.ok(lines.includes("No app is configured, so this is a development app (credentials kept in /home/me/.config/resound/development-app.json)."));

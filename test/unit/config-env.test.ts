@@ -38,6 +38,8 @@ describe("env: defaults", () => {
       port: 8080,
       path: "",
       hostname: null,
+      clientPort: null,
+      clientScheme: null,
       maxRequestSize: 10_000,
       tls: null,
       scalingEnabled: false,
@@ -79,7 +81,7 @@ describe("env: defaults", () => {
   });
 
   it("ignores unrelated variables", () => {
-    assert.deepEqual(fromEnv({ PATH: "/bin", REVERB_PORT: "443", APP_ENV: "local" }).server, DEFAULT_SERVER);
+    assert.deepEqual(fromEnv({ PATH: "/bin", VITE_REVERB_PORT: "443", APP_ENV: "local" }).server, DEFAULT_SERVER);
   });
 });
 
@@ -90,6 +92,8 @@ describe("env: every server variable", () => {
       REVERB_SERVER_PORT: "9000",
       REVERB_SERVER_PATH: "ws",
       REVERB_HOST: "ws.example.com",
+      REVERB_PORT: "443",
+      REVERB_SCHEME: "https",
       REVERB_MAX_REQUEST_SIZE: "20000",
       REVERB_SCALING_ENABLED: "true",
       REVERB_SCALING_CHANNEL: "fanout",
@@ -119,6 +123,8 @@ describe("env: every server variable", () => {
       port: 9000,
       path: "/ws",
       hostname: "ws.example.com",
+      clientPort: 443,
+      clientScheme: "https",
       maxRequestSize: 20_000,
       tls: null,
       scalingEnabled: true,
@@ -154,6 +160,7 @@ describe("env: every app variable", () => {
         REVERB_APP_PING_INTERVAL: "15",
         REVERB_APP_ACTIVITY_TIMEOUT: "120",
         REVERB_APP_MAX_CONNECTIONS: "100",
+        REVERB_APP_ALLOWED_ORIGINS: "example.com, *.example.com",
         REVERB_APP_MAX_MESSAGE_SIZE: "500000",
         REVERB_APP_MAX_BACKLOG_BYTES: "4000000",
         REVERB_APP_MAX_CHANNELS_PER_CONNECTION: "0",
@@ -175,7 +182,7 @@ describe("env: every app variable", () => {
         secret: "reverb-secret",
         pingInterval: 15,
         activityTimeout: 120,
-        allowedOrigins: ["*"],
+        allowedOrigins: ["example.com", "*.example.com"],
         maxConnections: 100,
         maxMessageSize: 500_000,
         maxBacklogBytes: 4_000_000,

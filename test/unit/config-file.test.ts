@@ -32,6 +32,8 @@ describe("config file: values", () => {
         port: 9000,
         path: "/ws/",
         hostname: "ws.example.com",
+        pulse_ingest_interval: 15,
+        telescope_ingest_interval: 15,
         options: { tls: { local_cert: "/certs/ws.crt", local_pk: "/certs/ws.key", passphrase: "pw", ca: "/certs/ca.pem", verify_peer: true } },
         max_request_size: 50_000,
         metrics: { host: "0.0.0.0", port: 9100 },
@@ -74,6 +76,8 @@ describe("config file: values", () => {
       port: 9000,
       path: "/ws",
       hostname: "ws.example.com",
+      clientPort: null,
+      clientScheme: null,
       maxRequestSize: 50_000,
       tls: { cert: "/certs/ws.crt", key: "/certs/ws.key", passphrase: "pw", ca: "/certs/ca.pem", verifyPeer: true },
       scalingEnabled: true,
@@ -241,7 +245,7 @@ describe("config file: unknown keys suggest the closest known key", () => {
   it("lists the allowed keys when nothing is close", () => {
     assertRejects(
       { server: { xyzzy: 1 } },
-      `Unknown key server.xyzzy in ${FILE}; allowed here: host, port, path, hostname, options, max_request_size, metrics, dashboard, scaling.`,
+      `Unknown key server.xyzzy in ${FILE}; allowed here: host, port, path, hostname, options, max_request_size, metrics, dashboard, scaling, pulse_ingest_interval, telescope_ingest_interval.`,
     );
   });
 });
