@@ -44,8 +44,9 @@ export function envLayer(env: Env, withApp = true): ConfigLayer {
     port: read("REVERB_SERVER_PORT", Port),
     path: read("REVERB_SERVER_PATH", PathPrefix),
     hostname: read("REVERB_HOST", OptionalText),
-    clientPort: read("REVERB_PORT", Port),
-    clientScheme: read("REVERB_SCHEME", Scheme),
+    // Only hints for the banner, from the Laravel app's own .env: a value that is not a port or scheme is left out.
+    clientPort: read("REVERB_PORT", v.fallback(v.nullable(Port), null)),
+    clientScheme: read("REVERB_SCHEME", v.fallback(v.nullable(Scheme), null)),
     maxRequestSize: read("REVERB_MAX_REQUEST_SIZE", PositiveInt),
     scalingEnabled: read("REVERB_SCALING_ENABLED", Bool),
     scalingChannel: read("REVERB_SCALING_CHANNEL", Text),

@@ -80,6 +80,12 @@ describe("env: defaults", () => {
     });
   });
 
+  it("REVERB_PORT and REVERB_SCHEME are banner hints: a value that is not a port or scheme is left out, never fatal", () => {
+    const { server } = fromEnv({ REVERB_PORT: "${APP_PORT}", REVERB_SCHEME: "wss" });
+    assert.equal(server?.clientPort ?? null, null);
+    assert.equal(server?.clientScheme ?? null, null);
+  });
+
   it("ignores unrelated variables", () => {
     assert.deepEqual(fromEnv({ PATH: "/bin", VITE_REVERB_PORT: "443", APP_ENV: "local" }).server, DEFAULT_SERVER);
   });
