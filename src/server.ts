@@ -135,8 +135,11 @@ export function createServer(options: ServerOptions): ResoundServer {
       stopSampling?.();
       broker.beginShutdown?.();
       hub.shutdown();
-      await webhooks?.close();
+      // Only webhooks need it: the departures of nodes stopping at the same moment are reported by whoever hears them.
+      if (webhooks?.active) await broker.handOver?.();
       await broker.close();
+      // Last: until the others were told this node is gone, what it hears may still be reported.
+      await webhooks?.close();
     },
   };
 }

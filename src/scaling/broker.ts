@@ -44,6 +44,11 @@ export interface Broker {
   terminateUser(app: App, userId: string): Promise<void>;
   /** This node is about to shut down (called before its clients are closed). */
   beginShutdown?(): void;
+  /**
+   * After the local clients were closed: resolves once the other nodes have had a moment to hear this node's
+   * departures, and this node theirs (the webhooks listen until then).
+   */
+  handOver?(): Promise<void>;
   /** Releases connections and timers. */
   close(): Promise<void>;
   /** The cluster as this node sees it (Redis reachable, nodes heard from including this one); undefined on a single node. */

@@ -52,6 +52,12 @@ export function newNodeId(): string {
 
 export const CLUSTER_DEFAULTS = { heartbeatMs: 1000, expiryMs: 5000, gatherTimeoutMs: 2000, lateMs: 2000 } as const;
 
+/**
+ * How long a stopping node stays on the channel after closing its clients: their departures reach the others, and
+ * departures of nodes stopping at the same moment reach it, while someone still listens to report them.
+ */
+const HANDOVER_MS = 500;
+
 /** How often a stalled link is asked to re-establish its subscription again, while it stays stalled. */
 const RENEW_EVERY_MS = 5000;
 
@@ -98,6 +104,11 @@ export class ClusterBroker implements Broker, ClusterPort {
   /** Messages sent so far: each carries its number, so the others can tell one that arrives out of order. */
   private sequence = 0;
   private readonly startedAt: number;
+  /** When this node first sent a heartbeat saying it has settled, and whether that one (or a later one) came back. */
+  private settledSentAt: number | undefined;
+  private settledHeard = false;
+  /** The message being handled: what its changes set off is reported by whoever isLeader says. */
+  private receiving: (Envelope & { readonly reported?: true }) | undefined;
   private leaving = false;
   private lastMalformedLog = -Infinity;
 
@@ -218,7 +229,7 @@ export class ClusterBroker implements Broker, ClusterPort {
       this.digest.toggle(countEntry(appId, channel, reported));
       this.reportedCounts.delete(key);
     }
-    this.send({ type: "channel", app: appId, channel, op: "vacated" });
+    this.send({ type: "channel", app: appId, channel, op: "vacated", ...this.reportsOwn() });
   }
 
   countChanged(appId: string, channel: string): void {
@@ -239,19 +250,40 @@ export class ClusterBroker implements Broker, ClusterPort {
    * Whether this node speaks for the cluster (sends its webhooks): the live node with the lowest standing, then the
    * lowest id. A node that just started is warming for two heartbeats: what it learns from the others' snapshots then
    * is not news, and a settled node keeps speaking meanwhile, so a node joining or restarting repeats no
-   * member_added or channel_occupied. A leaving node gives way to every other, so the members and channels it takes
-   * away are reported by whoever leads next; nodes that all leave together still have a leader.
+   * member_added or channel_occupied; it takes over once its first heartbeat saying it has settled came back (so
+   * the others have heard it too and stepped back). A leaving node gives way to every other, so the members and
+   * channels it takes away are reported by whoever leads next; nodes that all leave together each report what they see.
    */
   isLeader(): boolean {
     const mine = this.standing;
     for (const [id, node] of this.replicas.nodes) {
       if (node.gone) continue;
-      if (node.standing < mine || (node.standing === mine && id < this.nodeId)) return false;
+      if (node.standing < mine) return false;
+      if (node.standing === mine && mine !== 2 && id < this.nodeId) return false;
     }
-    return true;
+    // Nodes that all leave together each report their own departures, and those of a node that did not (it still
+    // saw someone staying): a member_removed sent twice beats one never sent.
+    return mine !== 2 || this.receiving?.reported !== true;
   }
 
+  /** Marks a departure this node reports itself: it and every node it knows are stopping. */
+  private reportsOwn(): { reported?: true } {
+    return this.leaving && this.isLeader() ? { reported: true } : {};
+  }
+
+  handOver(): Promise<void> {
+    if (this.replicas.nodes.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.options.clock.after(HANDOVER_MS, resolve));
+  }
+
+  /** What this node acts on: warming until the others have heard that it settled (see isLeader). */
   private get standing(): Standing {
+    if (this.leaving) return 2;
+    return this.settledHeard ? 0 : 1;
+  }
+
+  /** What this node tells the others: warming for its first two heartbeats, then settled. */
+  private get announced(): Standing {
     if (this.leaving) return 2;
     return this.options.clock.now() - this.startedAt < 2 * this.options.heartbeatMs ? 1 : 0;
   }
@@ -273,7 +305,7 @@ export class ClusterBroker implements Broker, ClusterPort {
 
   left(appId: string, channel: string, userId: string | number): void {
     this.digest.toggle(memberEntry(appId, channel, String(userId)));
-    this.send({ type: "member", app: appId, channel, op: "left", user: userId });
+    this.send({ type: "member", app: appId, channel, op: "left", user: userId, ...this.reportsOwn() });
   }
 
   /** Sent as another "joined": a peer that already has the member takes the new data (the digest is unchanged). */
@@ -319,7 +351,12 @@ export class ClusterBroker implements Broker, ClusterPort {
       if (message.type !== "heartbeat") this.requestSync(message.node, now);
       return;
     }
-    this.handle(message, now);
+    this.receiving = message;
+    try {
+      this.handle(message, now);
+    } finally {
+      this.receiving = undefined;
+    }
     const created = known ? undefined : this.replicas.nodes.get(message.node);
     if (created) {
       if (message.seq !== undefined) created.seq = message.seq;
@@ -384,7 +421,7 @@ export class ClusterBroker implements Broker, ClusterPort {
 
   private send(message: Outgoing): void {
     if (this.echo.stalled && !SENT_WHILE_STALLED.has(message.type)) return; // it would be delivered late, if at all
-    const standing = this.standing;
+    const standing = this.announced;
     const sender = { seq: ++this.sequence, ...(standing === 1 && { warming: true as const }), ...(standing === 2 && { leaving: true as const }) };
     this.pubsub.publish(this.options.channel, encodeEnvelope(this.nodeId, message, sender));
   }
@@ -424,6 +461,7 @@ export class ClusterBroker implements Broker, ClusterPort {
     const stats = this.statsProvider?.();
     this.send({ type: "heartbeat", digest: this.digest.value, sent: now, ...(counts && { counts }), ...(stats && { stats }) });
     this.echo.sent(now);
+    if (this.settledSentAt === undefined && this.announced === 0) this.settledSentAt = now;
   }
 
   /** The link just stalled: say so once, and for a silent broker ask for a fresh subscription. */
@@ -444,6 +482,7 @@ export class ClusterBroker implements Broker, ClusterPort {
 
   /** This node's own heartbeat came back. */
   private echoed(sent: number, now: number): void {
+    if (this.settledSentAt !== undefined && sent >= this.settledSentAt) this.settledHeard = true;
     const outcome = this.echo.echoed(sent, now);
     if (outcome === "probe") return this.heartbeat(now);
     if (outcome !== "recovered") return;

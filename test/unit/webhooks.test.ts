@@ -210,10 +210,35 @@ describe("webhooks, cluster", () => {
       assert.equal(seen().length, 4);
       const stopped = a!.core.shutdown(); // A, the leader (lowest id), stops gracefully
       for (const connection of [...a!.core.hub.state(app).connections.values()]) connection.closed();
-      await settle();
+      await settle(600); // A stays on the channel for a moment after closing its clients
       await stopped;
       await settle();
       assert.deepEqual(seen().slice(4).sort(), ["channel_vacated:only-on-a", "member_removed:x"]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("nodes that all stop at once each report their own members: every member_removed once", async () => {
+    const receiver = await startWebhookReceiver();
+    const app: App = { ...APP_A, webhooks: [hook(receiver.url, { eventTypes: ["member_added", "member_removed"] })] };
+    const { clock, nodes } = createCluster(3, [app]);
+    const settle = async (ms = 200) => {
+      clock.advance(ms);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    };
+    try {
+      nodes.forEach((node, i) => node.connect(app).subscribe("presence-room", { channelData: { user_id: `u${i}` } }));
+      await settle(3_000);
+      assert.equal(receiver.events().length, 3);
+      const stopped = Promise.all(nodes.map((node) => node.core.shutdown())); // resound restart: every node at once
+      await settle(600);
+      await stopped;
+      await settle();
+      for (const user of ["u0", "u1", "u2"]) {
+        const removals = receiver.events().filter((e) => e.name === "member_removed" && e["user_id"] === user).length;
+        assert.equal(removals, 1, `${user}: ${removals} member_removed`);
+      }
     } finally {
       await receiver.close();
     }
