@@ -80,6 +80,11 @@ export interface LifecycleEvents {
   webhookSent: { readonly app: App; readonly url: string; readonly events: number };
   /** Webhook events were given up on (endpoint down past the retry time, or the queue full). */
   webhookDropped: { readonly app: App; readonly url: string; readonly events: number; readonly reason: string };
+  /**
+   * Another node of the cluster fell silent past the expiry and was dropped with its channels and members. `since`:
+   * when it was last heard; `succeeded`: this node leads the cluster (webhooks) in its place.
+   */
+  clusterNodeLost: { readonly node: string; readonly since: number; readonly succeeded: boolean };
   /** The process could not open one more file (new connections are refused until some close). */
   fileLimitReached: Record<string, never>;
 }

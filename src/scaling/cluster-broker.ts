@@ -450,8 +450,11 @@ export class ClusterBroker implements Broker, ClusterPort {
     for (const node of [...this.replicas.nodes.values()]) {
       if (now - node.lastSeen > this.options.expiryMs) {
         this.options.logger.warn(`Cluster node ${node.id} has been silent for ${this.options.expiryMs / 1000} s; dropping its channels and members`);
+        const led = this.isLeader();
         this.replicas.drop(node.id);
         this.syncRequested.delete(node.id);
+        const events = this.hub.events;
+        if (events.wants("clusterNodeLost")) events.emit("clusterNodeLost", { node: node.id, since: node.lastSeen, succeeded: !led && this.isLeader() });
       }
     }
   }

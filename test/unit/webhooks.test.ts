@@ -243,4 +243,33 @@ describe("webhooks, cluster", () => {
       await receiver.close();
     }
   });
+
+  it("when the leader dies, its successor sends what happened after it was last heard", async () => {
+    const receiver = await startWebhookReceiver();
+    const app: App = { ...APP_A, webhooks: [hook(receiver.url, { eventTypes: ["channel_occupied", "channel_vacated", "member_added", "member_removed"] })] };
+    const { clock, nodes: [a, b, c] } = createCluster(3, [app]);
+    const settle = async (ms = 200) => {
+      clock.advance(ms);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    };
+    const seen = () => receiver.events().map((e) => `${e.name}:${(e as { user_id?: string }).user_id ?? e.channel}`);
+    try {
+      const leaving = c!.connect(app);
+      leaving.subscribe("presence-room", { channelData: { user_id: "leaves" } });
+      b!.connect(app).subscribe("presence-room", { channelData: { user_id: "stays" } });
+      await settle(3_000);
+      assert.equal(seen().length, 3);
+      a!.link.closed = true; // A, the leader, dies silently (kill -9)
+      await settle(1_500);
+      b!.connect(app).subscribe("presence-room", { channelData: { user_id: "joins" } }); // while A is not yet expired
+      b!.connect(app).subscribe("presence-new");
+      leaving.disconnect();
+      await settle(1_000);
+      assert.equal(seen().length, 3, "nobody leads until A is expired");
+      await settle(6_000);
+      assert.deepEqual(seen().slice(3).sort(), ["channel_occupied:presence-new", "member_added:joins", "member_removed:leaves"]);
+    } finally {
+      await receiver.close();
+    }
+  });
 });
