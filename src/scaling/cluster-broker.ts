@@ -17,10 +17,9 @@ import { anonymousEntry, channelEntry, countEntry, Digest, memberEntry } from ".
 import { emptyRecord } from "../support/keyed-record.ts";
 import { decodeEnvelope, encodeEnvelope, type Envelope, type Outgoing, type CachedSnapshot, type Snapshot } from "./envelope.ts";
 import type { PubSub } from "./pubsub.ts";
-import { Replicas } from "./replicas.ts";
+import { Replicas, type Standing } from "./replicas.ts";
 import { EchoWatch } from "./echo-watch.ts";
 import { HybridClock } from "./hybrid-clock.ts";
-import type { Standing } from "./replicas.ts";
 import { type CacheStore, type CacheVersion, isNewer } from "../channels/cache-store.ts";
 
 export interface ClusterOptions {
