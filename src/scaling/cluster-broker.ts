@@ -107,7 +107,7 @@ export class ClusterBroker implements Broker, ClusterPort {
   private settledSentAt: number | undefined;
   private settledHeard = false;
   /** The message being handled: what its changes set off is reported by whoever isLeader says. */
-  private receiving: (Envelope & { readonly reported?: true }) | undefined;
+  private receiving: Envelope | undefined;
   private leaving = false;
   private lastMalformedLog = -Infinity;
 
@@ -216,7 +216,7 @@ export class ClusterBroker implements Broker, ClusterPort {
 
   occupied(appId: string, channel: string): void {
     this.digest.toggle(channelEntry(appId, channel));
-    this.send({ type: "channel", app: appId, channel, op: "occupied" });
+    this.send({ type: "channel", app: appId, channel, op: "occupied", ...this.reported(!this.replicas.occupiedElsewhere(appId, channel)) });
   }
 
   vacated(appId: string, channel: string): void {
@@ -228,7 +228,7 @@ export class ClusterBroker implements Broker, ClusterPort {
       this.digest.toggle(countEntry(appId, channel, reported));
       this.reportedCounts.delete(key);
     }
-    this.send({ type: "channel", app: appId, channel, op: "vacated", ...this.reportsOwn() });
+    this.send({ type: "channel", app: appId, channel, op: "vacated", ...this.reported(!this.replicas.occupiedElsewhere(appId, channel)) });
   }
 
   countChanged(appId: string, channel: string): void {
@@ -251,23 +251,29 @@ export class ClusterBroker implements Broker, ClusterPort {
    * is not news, and a settled node keeps speaking meanwhile, so a node joining or restarting repeats no
    * member_added or channel_occupied; it takes over once its first heartbeat saying it has settled came back (so
    * the others have heard it too and stepped back). A leaving node gives way to every other, so the members and
-   * channels it takes away are reported by whoever leads next; nodes that all leave together each report what they see.
+   * channels it takes away are reported by whoever leads next; among nodes that all leave together, the lowest id.
    */
   isLeader(): boolean {
+    // A member or channel change of another node: that node says whether it sent the webhook itself. If it did not
+    // (it saw another leader, perhaps one that has stopped since), the leader among the others does, so views that
+    // differ for a moment (a node settling, nodes stopping together) neither repeat nor lose it.
+    const message = this.receiving;
+    let origin: string | undefined;
+    if (message?.type === "member" || message?.type === "channel") {
+      if (message.reported) return false;
+      origin = message.node;
+    }
     const mine = this.standing;
     for (const [id, node] of this.replicas.nodes) {
-      if (node.gone) continue;
-      if (node.standing < mine) return false;
-      if (node.standing === mine && mine !== 2 && id < this.nodeId) return false;
+      if (node.gone || id === origin) continue;
+      if (node.standing < mine || (node.standing === mine && id < this.nodeId)) return false;
     }
-    // Nodes that all leave together each report their own departures, and those of a node that did not (it still
-    // saw someone staying): a member_removed sent twice beats one never sent.
-    return mine !== 2 || this.receiving?.reported !== true;
+    return true;
   }
 
-  /** Marks a departure this node reports itself: it and every node it knows are stopping. */
-  private reportsOwn(): { reported?: true } {
-    return this.leaving && this.isLeader() ? { reported: true } : {};
+  /** Marks a change whose webhook this node sends itself: it leads and the change is cluster-wide (`fires`). */
+  private reported(fires: boolean): { reported?: true } {
+    return fires && this.isLeader() ? { reported: true } : {};
   }
 
   handOver(): Promise<void> {
@@ -299,12 +305,12 @@ export class ClusterBroker implements Broker, ClusterPort {
 
   joined(appId: string, channel: string, userId: string | number, data: Record<string, unknown>): void {
     this.digest.toggle(memberEntry(appId, channel, String(userId)));
-    this.send({ type: "member", app: appId, channel, op: "joined", user: userId, data });
+    this.send({ type: "member", app: appId, channel, op: "joined", user: userId, data, ...this.reported(!this.replicas.remoteMembers(appId, channel)?.has(String(userId))) });
   }
 
   left(appId: string, channel: string, userId: string | number): void {
     this.digest.toggle(memberEntry(appId, channel, String(userId)));
-    this.send({ type: "member", app: appId, channel, op: "left", user: userId, ...this.reportsOwn() });
+    this.send({ type: "member", app: appId, channel, op: "left", user: userId, ...this.reported(!this.replicas.remoteMembers(appId, channel)?.has(String(userId))) });
   }
 
   /** Sent as another "joined": a peer that already has the member takes the new data (the digest is unchanged). */

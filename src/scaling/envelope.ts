@@ -62,7 +62,7 @@ export const Envelope = v.variant("type", [
   // A client event, already encoded by the sender's node.
   v.object({ ...base, type: v.literal("client"), app: Id, channel: v.string(), frame: v.string(), socket: v.string(), at: v.optional(Time) }),
   // Node-level transitions: first/last subscriber of a channel, first/last socket of a presence user.
-  // `reported`: the sender sends this change's webhook itself (every node is stopping, each reports its own).
+  // `reported`: the sender sends this change's webhook itself; without it the leader among the others does.
   v.object({ ...base, type: v.literal("channel"), app: Id, channel: v.string(), op: v.picklist(["occupied", "vacated"]), reported: v.optional(v.literal(true)) }),
   v.object({ ...base, type: v.literal("member"), app: Id, channel: v.string(), op: v.picklist(["joined", "left"]), user: UserId, data: v.optional(Data), reported: v.optional(v.literal(true)) }),
   // First presence subscription without user_id on a channel (present) / last one gone.
