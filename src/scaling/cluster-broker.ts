@@ -70,6 +70,8 @@ const TAKEN_WHILE_STALLED = new Set<Envelope["type"]>(["bye", "restart"]);
  * its counts and digest are old; events are delivered whatever their order, never lost.)
  */
 const STATE = new Set<Envelope["type"]>(["channel", "member", "anonymous", "snapshot", "heartbeat"]);
+/** What makes its sender a peer (replicated, waited for by queries, part of choosing the leader). */
+const PEER_TYPES = new Set<Envelope["type"]>(["channel", "member", "anonymous", "snapshot", "heartbeat", "hello"]);
 
 interface Gathering {
   readonly waiting: Set<string>;
@@ -264,6 +266,9 @@ export class ClusterBroker implements Broker, ClusterPort {
       origin = message.node;
     }
     const mine = this.standing;
+    // What a warming node learns from a snapshot or a heartbeat's counts was announced before, to the nodes there
+    // then: not news.
+    if (mine === 1 && (message?.type === "snapshot" || message?.type === "heartbeat")) return false;
     for (const [id, node] of this.replicas.nodes) {
       if (node.gone || id === origin) continue;
       if (node.standing < mine || (node.standing === mine && id < this.nodeId)) return false;
@@ -356,16 +361,17 @@ export class ClusterBroker implements Broker, ClusterPort {
       if (message.type !== "heartbeat") this.requestSync(message.node, now);
       return;
     }
+    if (!known && PEER_TYPES.has(message.type)) {
+      // Made here rather than in handle, so that what handling sets off already sees how the node stands.
+      const peer = this.replicas.node(message.node, now);
+      if (message.seq !== undefined) peer.seq = message.seq;
+      peer.standing = standingOf(message);
+    }
     this.receiving = message;
     try {
       this.handle(message, now);
     } finally {
       this.receiving = undefined;
-    }
-    const created = known ? undefined : this.replicas.nodes.get(message.node);
-    if (created) {
-      if (message.seq !== undefined) created.seq = message.seq;
-      created.standing = standingOf(message);
     }
   }
 

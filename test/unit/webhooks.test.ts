@@ -272,4 +272,24 @@ describe("webhooks, cluster", () => {
       await receiver.close();
     }
   });
+
+  it("nodes starting together: one learning the others' members from their snapshots repeats nothing", async () => {
+    const receiver = await startWebhookReceiver();
+    const app: App = { ...APP_A, webhooks: [hook(receiver.url, { eventTypes: ["channel_occupied", "member_added"] })] };
+    const { bus, clock, nodes: [a], add } = createCluster(2, [app]);
+    const settle = async (ms = 200) => {
+      clock.advance(ms);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    };
+    try {
+      a!.connect(app).subscribe("presence-room", { channelData: { user_id: "early" } }); // all nodes still warming
+      bus.freeze();
+      add("0"); // the lowest id, also warming: it leads the warming nodes, but what snapshots teach it is not news
+      bus.thaw();
+      await settle(3_000);
+      assert.deepEqual(receiver.events().map((e) => e.name), ["channel_occupied", "member_added"]);
+    } finally {
+      await receiver.close();
+    }
+  });
 });
