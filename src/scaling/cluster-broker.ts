@@ -218,7 +218,7 @@ export class ClusterBroker implements Broker, ClusterPort {
 
   occupied(appId: string, channel: string): void {
     this.digest.toggle(channelEntry(appId, channel));
-    this.send({ type: "channel", app: appId, channel, op: "occupied", ...this.reported(!this.replicas.occupiedElsewhere(appId, channel)) });
+    this.send({ type: "channel", app: appId, channel, op: "occupied", ...this.lead(!this.replicas.occupiedElsewhere(appId, channel)) });
   }
 
   vacated(appId: string, channel: string): void {
@@ -230,7 +230,7 @@ export class ClusterBroker implements Broker, ClusterPort {
       this.digest.toggle(countEntry(appId, channel, reported));
       this.reportedCounts.delete(key);
     }
-    this.send({ type: "channel", app: appId, channel, op: "vacated", ...this.reported(!this.replicas.occupiedElsewhere(appId, channel)) });
+    this.send({ type: "channel", app: appId, channel, op: "vacated", ...this.lead(!this.replicas.occupiedElsewhere(appId, channel)) });
   }
 
   countChanged(appId: string, channel: string): void {
@@ -256,14 +256,15 @@ export class ClusterBroker implements Broker, ClusterPort {
    * channels it takes away are reported by whoever leads next; among nodes that all leave together, the lowest id.
    */
   isLeader(): boolean {
-    // A member or channel change of another node: that node says whether it sent the webhook itself. If it did not
-    // (it saw another leader, perhaps one that has stopped since), the leader among the others does, so views that
-    // differ for a moment (a node settling, nodes stopping together) neither repeat nor lose it.
+    // A member or channel change of another node: that node says whether it led. If it sent the webhook, nobody else
+    // does; if it led but the change was not cluster-wide there, the usual leader does; if it did not lead (it saw
+    // another leader, perhaps one that has stopped since), the leader among the others does. So views that differ
+    // for a moment (a node settling, nodes stopping together) neither repeat nor lose it.
     const message = this.receiving;
     let origin: string | undefined;
     if (message?.type === "member" || message?.type === "channel") {
-      if (message.reported) return false;
-      origin = message.node;
+      if (message.leader === "sent") return false;
+      if (message.leader === undefined) origin = message.node;
     }
     const mine = this.standing;
     // What a warming node learns from a snapshot or a heartbeat's counts was announced before, to the nodes there
@@ -276,9 +277,9 @@ export class ClusterBroker implements Broker, ClusterPort {
     return true;
   }
 
-  /** Marks a change whose webhook this node sends itself: it leads and the change is cluster-wide (`fires`). */
-  private reported(fires: boolean): { reported?: true } {
-    return fires && this.isLeader() ? { reported: true } : {};
+  /** Whether this node leads as it announces a change, and sends its webhook (the change is cluster-wide: `fires`). */
+  private lead(fires: boolean): { leader?: "sent" | "idle" } {
+    return this.isLeader() ? { leader: fires ? "sent" : "idle" } : {};
   }
 
   handOver(): Promise<void> {
@@ -310,12 +311,12 @@ export class ClusterBroker implements Broker, ClusterPort {
 
   joined(appId: string, channel: string, userId: string | number, data: Record<string, unknown>): void {
     this.digest.toggle(memberEntry(appId, channel, String(userId)));
-    this.send({ type: "member", app: appId, channel, op: "joined", user: userId, data, ...this.reported(!this.replicas.remoteMembers(appId, channel)?.has(String(userId))) });
+    this.send({ type: "member", app: appId, channel, op: "joined", user: userId, data, ...this.lead(!this.replicas.remoteMembers(appId, channel)?.has(String(userId))) });
   }
 
   left(appId: string, channel: string, userId: string | number): void {
     this.digest.toggle(memberEntry(appId, channel, String(userId)));
-    this.send({ type: "member", app: appId, channel, op: "left", user: userId, ...this.reported(!this.replicas.remoteMembers(appId, channel)?.has(String(userId))) });
+    this.send({ type: "member", app: appId, channel, op: "left", user: userId, ...this.lead(!this.replicas.remoteMembers(appId, channel)?.has(String(userId))) });
   }
 
   /** Sent as another "joined": a peer that already has the member takes the new data (the digest is unchanged). */

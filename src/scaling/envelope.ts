@@ -26,6 +26,7 @@ const Seq = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
  */
 const standing = { warming: v.optional(v.literal(true)), leaving: v.optional(v.literal(true)) };
 const base = { v: v.literal(ENVELOPE_VERSION), node: Id, seq: v.optional(Seq), ...standing };
+const Lead = v.picklist(["sent", "idle"]);
 const addressed = { ...base, to: Id };
 
 /** Snapshot of one node: per app, per occupied channel, its presence members and cached event. */
@@ -62,9 +63,10 @@ export const Envelope = v.variant("type", [
   // A client event, already encoded by the sender's node.
   v.object({ ...base, type: v.literal("client"), app: Id, channel: v.string(), frame: v.string(), socket: v.string(), at: v.optional(Time) }),
   // Node-level transitions: first/last subscriber of a channel, first/last socket of a presence user.
-  // `reported`: the sender sends this change's webhook itself; without it the leader among the others does.
-  v.object({ ...base, type: v.literal("channel"), app: Id, channel: v.string(), op: v.picklist(["occupied", "vacated"]), reported: v.optional(v.literal(true)) }),
-  v.object({ ...base, type: v.literal("member"), app: Id, channel: v.string(), op: v.picklist(["joined", "left"]), user: UserId, data: v.optional(Data), reported: v.optional(v.literal(true)) }),
+  // `leader`: the sender leads the cluster (webhooks) and sent this change's webhook ("sent") or had none to send, the
+  // change not being cluster-wide where it stands ("idle"); absent, it left the webhook to the leader among the others.
+  v.object({ ...base, type: v.literal("channel"), app: Id, channel: v.string(), op: v.picklist(["occupied", "vacated"]), leader: v.optional(Lead) }),
+  v.object({ ...base, type: v.literal("member"), app: Id, channel: v.string(), op: v.picklist(["joined", "left"]), user: UserId, data: v.optional(Data), leader: v.optional(Lead) }),
   // First presence subscription without user_id on a channel (present) / last one gone.
   v.object({ ...base, type: v.literal("anonymous"), app: Id, channel: v.string(), present: v.boolean() }),
   // Liveness and anti-entropy.

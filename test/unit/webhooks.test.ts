@@ -292,4 +292,29 @@ describe("webhooks, cluster", () => {
       await receiver.close();
     }
   });
+
+  it("the last subscribers on two nodes leaving at the same moment: channel_vacated and member_removed once", async () => {
+    const receiver = await startWebhookReceiver();
+    const app: App = { ...APP_A, webhooks: [hook(receiver.url, { eventTypes: ["channel_vacated", "member_removed"] })] };
+    const { bus, clock, nodes: [a, b] } = createCluster(2, [app]);
+    const settle = async (ms = 200) => {
+      clock.advance(ms);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    };
+    try {
+      const onA = a!.connect(app);
+      const onB = b!.connect(app);
+      onA.subscribe("presence-room", { channelData: { user_id: "same" } });
+      onB.subscribe("presence-room", { channelData: { user_id: "same" } }); // one user, a tab on each node
+      await settle(3_000);
+      bus.freeze(); // each node closes its tab before hearing the other's
+      onA.disconnect();
+      onB.disconnect();
+      bus.thaw();
+      await settle();
+      assert.deepEqual(receiver.events().map((e) => e.name).sort(), ["channel_vacated", "member_removed"]);
+    } finally {
+      await receiver.close();
+    }
+  });
 });
