@@ -1,7 +1,8 @@
 /**
  * @module Webhooks from the real server to a local endpoint, checked with the `pusher` SDK's `webhook()`: every
  * event type, a failed first delivery retried, and in a cluster over Redis each event once, a killed node's
- * member_removed and channel_vacated included; on every runtime.
+ * member_removed and channel_vacated included, a joining node repeating nothing and a stopping one handing over; on
+ * every runtime.
  */
 
 import assert from "node:assert/strict";
@@ -118,6 +119,42 @@ describe("webhooks in a cluster over Redis", () => {
       } finally {
         for (const pusher of clients) pusher.disconnect();
         await Promise.all([...nodes.map((node) => node.stop()), receiver.close()]);
+      }
+    });
+  }
+
+  for (const runtime of RUNTIMES) {
+    const peer = RUNTIMES.find((other) => other !== runtime) ?? runtime;
+    it(`${runtime} + ${peer}: a node joining repeats nothing; the sending node stopped gracefully hands over, its members reported once`, async () => {
+      const receiver = await startWebhookReceiver();
+      const env = { REVERB_SCALING_ENABLED: "true", REDIS_PORT: String(redis.port), REVERB_SCALING_CHANNEL: `handover-${runtime}-${Date.now()}` };
+      const config = writeConfig([hooked(receiver.url)]);
+      const nodes = await Promise.all([runtime, peer].map((name) => startServer(name, { args: ["--config", config], env })));
+      const clients: PusherClient[] = [];
+      let third: RunningServer | undefined;
+      try {
+        const idOf = (node: RunningServer) => /node ([0-9a-f]{12})\)/.exec(node.output())![1]!;
+        // The node with the lowest id sends the cluster's webhooks: stop that one.
+        const [leader, other] = [...nodes].sort((x, y) => (idOf(x) < idOf(y) ? -1 : 1)) as [RunningServer, RunningServer];
+        await new Promise((resolve) => setTimeout(resolve, 2_500)); // both settled
+        const ada = await client(leader.port, auth, "ada");
+        const bob = await client(other.port, auth, "bob");
+        clients.push(ada, bob);
+        await subscribed(ada, "presence-crew");
+        await subscribed(bob, "presence-crew");
+        await receiver.waitFor((all) => names(all, "presence-crew").length >= 3);
+        third = await startServer(peer, { args: ["--config", config], env }); // learns ada and bob from the others
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        assert.deepEqual(names(receiver.events(), "presence-crew"), ["channel_occupied", "member_added", "member_added"], "nothing repeated");
+        await leader.stop(); // SIGTERM
+        const events = await receiver.waitFor((all) => names(all, "presence-crew").includes("member_removed"), 5_000);
+        await new Promise((resolve) => setTimeout(resolve, 1_500)); // no second copy arrives later
+        assert.deepEqual(names(receiver.events(), "presence-crew"), ["channel_occupied", "member_added", "member_added", "member_removed"]);
+        assert.equal(events.find((e) => e.name === "member_removed")!["user_id"], "ada");
+        assert.ok(receiver.allValid(credentials));
+      } finally {
+        for (const pusher of clients) pusher.disconnect();
+        await Promise.all([...nodes.map((node) => node.stop()), third?.stop(), receiver.close()]);
       }
     });
   }
