@@ -17,7 +17,8 @@ import { anonymousEntry, channelEntry, countEntry, Digest, memberEntry } from ".
 import { emptyRecord } from "../support/keyed-record.ts";
 import { decodeEnvelope, encodeEnvelope, type Envelope, type Outgoing, type CachedSnapshot, type Snapshot } from "./envelope.ts";
 import type { PubSub } from "./pubsub.ts";
-import { Replicas, type Standing } from "./replicas.ts";
+import { Leadership, standingOf } from "./leadership.ts";
+import { Replicas } from "./replicas.ts";
 import { EchoWatch } from "./echo-watch.ts";
 import { HybridClock } from "./hybrid-clock.ts";
 import { type CacheStore, type CacheVersion, isNewer } from "../channels/cache-store.ts";
@@ -104,13 +105,7 @@ export class ClusterBroker implements Broker, ClusterPort {
   private queries = 0;
   /** Messages sent so far: each carries its number, so the others can tell one that arrives out of order. */
   private sequence = 0;
-  private readonly startedAt: number;
-  /** When this node first sent a heartbeat saying it has settled, and whether that one (or a later one) came back. */
-  private settledSentAt: number | undefined;
-  private settledHeard = false;
-  /** The message being handled: what its changes set off is reported by whoever isLeader says. */
-  private receiving: Envelope | undefined;
-  private leaving = false;
+  private readonly leadership: Leadership;
   private lastMalformedLog = -Infinity;
 
   constructor(hub: Hub, pubsub: PubSub, options: ClusterOptions) {
@@ -118,8 +113,7 @@ export class ClusterBroker implements Broker, ClusterPort {
     this.pubsub = pubsub;
     this.options = { ...CLUSTER_DEFAULTS, ...options };
     this.nodeId = options.nodeId;
-    this.startedAt = options.clock.now();
-    this.echo = new EchoWatch(this.options.heartbeatMs, this.options.lateMs, this.startedAt);
+    this.echo = new EchoWatch(this.options.heartbeatMs, this.options.lateMs, options.clock.now());
     this.hlc = new HybridClock(() => options.clock.now());
     this.replicas = new Replicas({
       memberAppeared: (appId, channel, member) => {
@@ -143,6 +137,7 @@ export class ClusterBroker implements Broker, ClusterPort {
         if (app) hub.subscriptionCounts.changed(app, channel);
       },
     });
+    this.leadership = new Leadership(this.nodeId, this.replicas, () => options.clock.now(), 2 * this.options.heartbeatMs);
     hub.cluster = this;
     pubsub.onMessage((text) => this.receive(text));
     pubsub.onStatusChange((connected) => this.statusChanged(connected));
@@ -218,7 +213,7 @@ export class ClusterBroker implements Broker, ClusterPort {
 
   occupied(appId: string, channel: string): void {
     this.digest.toggle(channelEntry(appId, channel));
-    this.send({ type: "channel", app: appId, channel, op: "occupied", ...this.lead(!this.replicas.occupiedElsewhere(appId, channel)) });
+    this.send({ type: "channel", app: appId, channel, op: "occupied", ...this.leadership.lead(!this.replicas.occupiedElsewhere(appId, channel)) });
   }
 
   vacated(appId: string, channel: string): void {
@@ -230,7 +225,7 @@ export class ClusterBroker implements Broker, ClusterPort {
       this.digest.toggle(countEntry(appId, channel, reported));
       this.reportedCounts.delete(key);
     }
-    this.send({ type: "channel", app: appId, channel, op: "vacated", ...this.lead(!this.replicas.occupiedElsewhere(appId, channel)) });
+    this.send({ type: "channel", app: appId, channel, op: "vacated", ...this.leadership.lead(!this.replicas.occupiedElsewhere(appId, channel)) });
   }
 
   countChanged(appId: string, channel: string): void {
@@ -247,56 +242,14 @@ export class ClusterBroker implements Broker, ClusterPort {
     return this.replicas.remoteChannels(appId);
   }
 
-  /**
-   * Whether this node speaks for the cluster (sends its webhooks): the live node with the lowest standing, then the
-   * lowest id. A node that just started is warming for two heartbeats: what it learns from the others' snapshots then
-   * is not news, and a settled node keeps speaking meanwhile, so a node joining or restarting repeats no
-   * member_added or channel_occupied; it takes over once its first heartbeat saying it has settled came back (so
-   * the others have heard it too and stepped back). A leaving node gives way to every other, so the members and
-   * channels it takes away are reported by whoever leads next; among nodes that all leave together, the lowest id.
-   */
+  /** Whether this node speaks for the cluster (sends its webhooks; see Leadership). */
   isLeader(): boolean {
-    // A member or channel change of another node: that node says whether it led. If it sent the webhook, nobody else
-    // does; if it led but the change was not cluster-wide there, the usual leader does; if it did not lead (it saw
-    // another leader, perhaps one that has stopped since), the leader among the others does. So views that differ
-    // for a moment (a node settling, nodes stopping together) neither repeat nor lose it.
-    const message = this.receiving;
-    let origin: string | undefined;
-    if (message?.type === "member" || message?.type === "channel") {
-      if (message.leader === "sent") return false;
-      if (message.leader === undefined) origin = message.node;
-    }
-    const mine = this.standing;
-    // What a warming node learns from a snapshot or a heartbeat's counts was announced before, to the nodes there
-    // then: not news.
-    if (mine === 1 && (message?.type === "snapshot" || message?.type === "heartbeat")) return false;
-    for (const [id, node] of this.replicas.nodes) {
-      if (node.gone || id === origin) continue;
-      if (node.standing < mine || (node.standing === mine && id < this.nodeId)) return false;
-    }
-    return true;
-  }
-
-  /** Whether this node leads as it announces a change, and sends its webhook (the change is cluster-wide: `fires`). */
-  private lead(fires: boolean): { leader?: "sent" | "idle" } {
-    return this.isLeader() ? { leader: fires ? "sent" : "idle" } : {};
+    return this.leadership.isLeader();
   }
 
   handOver(): Promise<void> {
     if (this.replicas.nodes.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.options.clock.after(HANDOVER_MS, resolve));
-  }
-
-  /** What this node acts on: warming until the others have heard that it settled (see isLeader). */
-  private get standing(): Standing {
-    if (this.leaving) return 2;
-    return this.settledHeard ? 0 : 1;
-  }
-
-  /** What this node tells the others: warming for its first two heartbeats, then settled. */
-  private get announced(): Standing {
-    if (this.leaving) return 2;
-    return this.options.clock.now() - this.startedAt < 2 * this.options.heartbeatMs ? 1 : 0;
   }
 
   /**
@@ -305,18 +258,18 @@ export class ClusterBroker implements Broker, ClusterPort {
    * leader rather than by nobody.
    */
   beginShutdown(): void {
-    this.leaving = true;
+    this.leadership.leaving = true;
     if (this.pubsub.connected) this.heartbeat(this.options.clock.now());
   }
 
   joined(appId: string, channel: string, userId: string | number, data: Record<string, unknown>): void {
     this.digest.toggle(memberEntry(appId, channel, String(userId)));
-    this.send({ type: "member", app: appId, channel, op: "joined", user: userId, data, ...this.lead(!this.replicas.remoteMembers(appId, channel)?.has(String(userId))) });
+    this.send({ type: "member", app: appId, channel, op: "joined", user: userId, data, ...this.leadership.lead(!this.replicas.remoteMembers(appId, channel)?.has(String(userId))) });
   }
 
   left(appId: string, channel: string, userId: string | number): void {
     this.digest.toggle(memberEntry(appId, channel, String(userId)));
-    this.send({ type: "member", app: appId, channel, op: "left", user: userId, ...this.lead(!this.replicas.remoteMembers(appId, channel)?.has(String(userId))) });
+    this.send({ type: "member", app: appId, channel, op: "left", user: userId, ...this.leadership.lead(!this.replicas.remoteMembers(appId, channel)?.has(String(userId))) });
   }
 
   /** Sent as another "joined": a peer that already has the member takes the new data (the digest is unchanged). */
@@ -368,11 +321,11 @@ export class ClusterBroker implements Broker, ClusterPort {
       if (message.seq !== undefined) peer.seq = message.seq;
       peer.standing = standingOf(message);
     }
-    this.receiving = message;
+    this.leadership.receiving = message;
     try {
       this.handle(message, now);
     } finally {
-      this.receiving = undefined;
+      this.leadership.receiving = undefined;
     }
   }
 
@@ -433,9 +386,7 @@ export class ClusterBroker implements Broker, ClusterPort {
 
   private send(message: Outgoing): void {
     if (this.echo.stalled && !SENT_WHILE_STALLED.has(message.type)) return; // it would be delivered late, if at all
-    const standing = this.announced;
-    const sender = { seq: ++this.sequence, ...(standing === 1 && { warming: true as const }), ...(standing === 2 && { leaving: true as const }) };
-    this.pubsub.publish(this.options.channel, encodeEnvelope(this.nodeId, message, sender));
+    this.pubsub.publish(this.options.channel, encodeEnvelope(this.nodeId, message, { seq: ++this.sequence, ...this.leadership.flags() }));
   }
 
   private malformed(problem: string): void {
@@ -476,7 +427,7 @@ export class ClusterBroker implements Broker, ClusterPort {
     const stats = this.statsProvider?.();
     this.send({ type: "heartbeat", digest: this.digest.value, sent: now, ...(counts && { counts }), ...(stats && { stats }) });
     this.echo.sent(now);
-    if (this.settledSentAt === undefined && this.announced === 0) this.settledSentAt = now;
+    this.leadership.heartbeatSent(now);
   }
 
   /** The link just stalled: say so once, and for a silent broker ask for a fresh subscription. */
@@ -497,7 +448,7 @@ export class ClusterBroker implements Broker, ClusterPort {
 
   /** This node's own heartbeat came back. */
   private echoed(sent: number, now: number): void {
-    if (this.settledSentAt !== undefined && sent >= this.settledSentAt) this.settledHeard = true;
+    this.leadership.heartbeatEchoed(sent);
     const outcome = this.echo.echoed(sent, now);
     if (outcome === "probe") return this.heartbeat(now);
     if (outcome !== "recovered") return;
@@ -699,9 +650,4 @@ export class ClusterBroker implements Broker, ClusterPort {
       ...(cachedFrame !== undefined && { cachedFrame }),
     };
   }
-}
-
-/** The standing a node's message announces (nodes of older releases announce none: settled). */
-function standingOf(message: { readonly warming?: true | undefined; readonly leaving?: true | undefined }): Standing {
-  return message.leaving ? 2 : message.warming ? 1 : 0;
 }
