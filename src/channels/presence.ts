@@ -1,12 +1,7 @@
 /** @module Presence member bookkeeping: one member per user_id however many sockets that user has open. */
 
 import type { PresenceSnapshot } from "../protocol/frames.ts";
-
-/** A presence subscription as the roster holds it (the channel's own record, compared by identity). */
-export interface Held {
-  readonly userId: string | number | undefined;
-  readonly data: Record<string, unknown>;
-}
+import type { Subscription } from "./channel.ts";
 
 /**
  * One presence user on this node. Its id and data are those of its earliest subscription still open, as Reverb
@@ -16,8 +11,8 @@ export interface Member {
   userId: string | number;
   /** The member's decoded channel_data (`user_id`, `user_info`, anything else the app signed). */
   data: Record<string, unknown>;
-  /** This node's subscriptions of the user, oldest first. */
-  readonly held: Held[];
+  /** This node's subscriptions of the user, oldest first (the channel's own records, compared by identity). */
+  readonly held: Subscription[];
 }
 
 /** A member as another node reported it. */
@@ -36,7 +31,7 @@ export class PresenceRoster {
    * Records a subscription; returns true when the others must be told (`member_added`): the user was not
    * present before. Subscriptions without a user_id are always announced, as Reverb does.
    */
-  join(subscription: Held): boolean {
+  join(subscription: Subscription): boolean {
     const { userId, data } = subscription;
     if (userId === undefined) {
       this.anonymous++;
@@ -55,7 +50,7 @@ export class PresenceRoster {
    * A socket re-subscribed as the same user: its subscription is replaced where it stands. Returns the member when
    * its data changed (it was the user's earliest subscription), for the other nodes' copies.
    */
-  update(previous: Held, next: Held): Member | undefined {
+  update(previous: Subscription, next: Subscription): Member | undefined {
     const member = this.members.get(String(previous.userId));
     const index = member?.held.indexOf(previous) ?? -1;
     if (index < 0) return undefined;
@@ -68,7 +63,7 @@ export class PresenceRoster {
    * leaving subscription's own, as Reverb sends it: 1 and "1" are one user; pusher-js keys members by string).
    * `refreshed`: the member when it stays but now shows its next subscription's id and data.
    */
-  leave(subscription: Held): { left?: string | number; refreshed?: Member } {
+  leave(subscription: Subscription): { left?: string | number; refreshed?: Member } {
     const { userId } = subscription;
     if (userId === undefined) {
       this.anonymous = Math.max(0, this.anonymous - 1);

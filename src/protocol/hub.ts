@@ -142,7 +142,7 @@ export class Hub {
     for (const name of event.channels) {
       const channel = state.channels.find(name);
       const cached = (channel?.kind ?? channelKind(name)).cache;
-      // Most broadcasts go to channels nobody on this node watches: but for cache channels, those cost no frame.
+      // Most broadcasts go to channels nobody on this node watches: those cost no frame, unless the channel keeps it.
       if (!channel && !cached) continue;
       const frame = channelEvent(event.name, name, event.data);
       if (cached) state.channels.cache.set(name, frame);

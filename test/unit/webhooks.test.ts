@@ -6,7 +6,7 @@ import type { App } from "../../src/apps/app.ts";
 import { createServer, type ResoundServer } from "../../src/server.ts";
 import { systemClock } from "../../src/support/clock.ts";
 import type { Logger } from "../../src/support/logger.ts";
-import { WEBHOOK_EVENT_TYPES, type Webhook } from "../../src/webhooks/webhook.ts";
+import { WEBHOOK_EVENT_TYPES, type Webhook, type WebhookEventType } from "../../src/webhooks/webhook.ts";
 import type { WebhookQueueOptions } from "../../src/webhooks/webhook-queue.ts";
 import { createCluster } from "../support/cluster-harness.ts";
 import { APP_A } from "../support/fixtures.ts";
@@ -136,14 +136,22 @@ describe("webhooks, one node", () => {
 });
 
 describe("webhooks, cluster", () => {
-  it("sends cluster-wide events once, from the leader, and reports a dead node's channels and members", async () => {
+  /** `count` in-process nodes of an app whose webhooks go to a fresh receiver, on the cluster's fake clock. */
+  async function hookedCluster(count: number, eventTypes: WebhookEventType[] = ["channel_occupied", "channel_vacated", "member_added", "member_removed"]) {
     const receiver = await startWebhookReceiver();
-    const app: App = { ...APP_A, webhooks: [hook(receiver.url, { eventTypes: ["channel_occupied", "channel_vacated", "member_added", "member_removed"] })] };
-    const { clock, nodes: [a, b, c] } = createCluster(3, [app]);
-    const settle = async () => {
-      clock.advance(200); // the batching delay, on the cluster's fake clock
+    const app: App = { ...APP_A, webhooks: [hook(receiver.url, { eventTypes })] };
+    const cluster = createCluster(count, [app]);
+    /** Moves the fake clock (by the batching delay unless told) and lets the receiver take what was sent. */
+    const settle = async (ms = 200) => {
+      cluster.clock.advance(ms);
       await new Promise((resolve) => setTimeout(resolve, 100));
     };
+    const seen = () => receiver.events().map((e) => `${e.name}:${(e as { user_id?: string }).user_id ?? e.channel}`);
+    return { ...cluster, receiver, app, settle, seen };
+  }
+
+  it("sends cluster-wide events once, from the leader, and reports a dead node's channels and members", async () => {
+    const { receiver, app, settle, clock, nodes: [a, b, c] } = await hookedCluster(3);
     try {
       for (const node of [a!, b!, c!]) node.connect(app).subscribe("presence-room", { channelData: { user_id: "u1" } });
       await settle();
@@ -165,14 +173,7 @@ describe("webhooks, cluster", () => {
   });
 
   it("a node that joins or restarts repeats no member_added or channel_occupied, whatever its id; it leads once settled", async () => {
-    const receiver = await startWebhookReceiver();
-    const app: App = { ...APP_A, webhooks: [hook(receiver.url, { eventTypes: ["channel_occupied", "channel_vacated", "member_added", "member_removed"] })] };
-    const { bus, clock, nodes: [a, b], add } = createCluster(2, [app]);
-    const settle = async (ms = 200) => {
-      clock.advance(ms);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    };
-    const seen = () => receiver.events().map((e) => `${e.name}:${(e as { user_id?: string }).user_id ?? e.channel}`);
+    const { receiver, app, settle, seen, bus, nodes: [a, b], add } = await hookedCluster(2);
     try {
       a!.connect(app).subscribe("presence-room", { channelData: { user_id: "u1" } });
       b!.connect(app).subscribe("presence-room", { channelData: { user_id: "u2" } });
@@ -194,14 +195,7 @@ describe("webhooks, cluster", () => {
   });
 
   it("the leader shutting down hands over first: its members' member_removed and its channels' channel_vacated are sent", async () => {
-    const receiver = await startWebhookReceiver();
-    const app: App = { ...APP_A, webhooks: [hook(receiver.url, { eventTypes: ["channel_occupied", "channel_vacated", "member_added", "member_removed"] })] };
-    const { clock, nodes: [a, b] } = createCluster(2, [app]);
-    const settle = async (ms = 200) => {
-      clock.advance(ms);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    };
-    const seen = () => receiver.events().map((e) => `${e.name}:${(e as { user_id?: string }).user_id ?? e.channel}`);
+    const { receiver, app, settle, seen, nodes: [a, b] } = await hookedCluster(2);
     try {
       a!.connect(app).subscribe("presence-room", { channelData: { user_id: "x" } });
       a!.connect(app).subscribe("only-on-a");
@@ -220,13 +214,7 @@ describe("webhooks, cluster", () => {
   });
 
   it("nodes that all stop at once each report their own members: every member_removed once", async () => {
-    const receiver = await startWebhookReceiver();
-    const app: App = { ...APP_A, webhooks: [hook(receiver.url, { eventTypes: ["member_added", "member_removed"] })] };
-    const { clock, nodes } = createCluster(3, [app]);
-    const settle = async (ms = 200) => {
-      clock.advance(ms);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    };
+    const { receiver, app, settle, nodes } = await hookedCluster(3, ["member_added", "member_removed"]);
     try {
       nodes.forEach((node, i) => node.connect(app).subscribe("presence-room", { channelData: { user_id: `u${i}` } }));
       await settle(3_000);
@@ -245,14 +233,7 @@ describe("webhooks, cluster", () => {
   });
 
   it("when the leader dies, its successor sends what happened after it was last heard", async () => {
-    const receiver = await startWebhookReceiver();
-    const app: App = { ...APP_A, webhooks: [hook(receiver.url, { eventTypes: ["channel_occupied", "channel_vacated", "member_added", "member_removed"] })] };
-    const { clock, nodes: [a, b, c] } = createCluster(3, [app]);
-    const settle = async (ms = 200) => {
-      clock.advance(ms);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    };
-    const seen = () => receiver.events().map((e) => `${e.name}:${(e as { user_id?: string }).user_id ?? e.channel}`);
+    const { receiver, app, settle, seen, nodes: [a, b, c] } = await hookedCluster(3);
     try {
       const leaving = c!.connect(app);
       leaving.subscribe("presence-room", { channelData: { user_id: "leaves" } });
@@ -274,13 +255,7 @@ describe("webhooks, cluster", () => {
   });
 
   it("nodes starting together: one learning the others' members from their snapshots repeats nothing", async () => {
-    const receiver = await startWebhookReceiver();
-    const app: App = { ...APP_A, webhooks: [hook(receiver.url, { eventTypes: ["channel_occupied", "member_added"] })] };
-    const { bus, clock, nodes: [a], add } = createCluster(2, [app]);
-    const settle = async (ms = 200) => {
-      clock.advance(ms);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    };
+    const { receiver, app, settle, bus, nodes: [a], add } = await hookedCluster(2, ["channel_occupied", "member_added"]);
     try {
       a!.connect(app).subscribe("presence-room", { channelData: { user_id: "early" } }); // all nodes still warming
       bus.freeze();
@@ -294,13 +269,7 @@ describe("webhooks, cluster", () => {
   });
 
   it("the last subscribers on two nodes leaving at the same moment: channel_vacated and member_removed once", async () => {
-    const receiver = await startWebhookReceiver();
-    const app: App = { ...APP_A, webhooks: [hook(receiver.url, { eventTypes: ["channel_vacated", "member_removed"] })] };
-    const { bus, clock, nodes: [a, b] } = createCluster(2, [app]);
-    const settle = async (ms = 200) => {
-      clock.advance(ms);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    };
+    const { receiver, app, settle, bus, nodes: [a, b] } = await hookedCluster(2, ["channel_vacated", "member_removed"]);
     try {
       const onA = a!.connect(app);
       const onB = b!.connect(app);
